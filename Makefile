@@ -1,0 +1,41 @@
+# Two commands on a fresh machine with Python >= 3.11:
+#   make reproduce   # the default study: results/metrics.parquet, figures, report
+#   make test        # the test suite
+# Both create the virtual environment .venv and install the package into it when needed.
+
+PYTHON ?= python3
+VENV   ?= .venv
+CORES  ?= 2
+CONFIG ?= config/config.yaml
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.fairldp-installed
+
+.PHONY: reproduce report test lint bench bench-ldp dry-run clean
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "fairldp needs Python >= 3.11, found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[test]"
+	@touch $@
+
+reproduce: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG)
+	$(BIN)/snakemake --cores 1 --configfile $(CONFIG) --report $$($(BIN)/python -c "import yaml,sys; print(yaml.safe_load(open('$(CONFIG)'))['results'])")/report.html
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks workflow/scripts
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks workflow/scripts
+	$(BIN)/snakemake --lint
+
+dry-run: $(STAMP)
+	$(BIN)/snakemake -n --configfile $(CONFIG)
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_workflow.py
+
+clean:
+	rm -rf results data/prepared logs .snakemake

@@ -1,0 +1,26 @@
+# fairldp: one DAG from vendored data to figures. See README.md and config/README.md.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+report: "workflow/report/workflow.rst"
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/datasets.smk"
+include: "workflow/rules/perturb.smk"
+include: "workflow/rules/represent.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/provenance.smk"
+
+
+rule all:
+    input:
+        all_outputs(),
+    default_target: True

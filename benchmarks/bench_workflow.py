@@ -1,0 +1,102 @@
+"""Benchmark of the Snakemake workflow: wall time and Snakemake's own overhead.
+
+Runs, each in a fresh temporary working directory:
+
+1. the default study (``config/config.yaml``) with ``--cores 2``;
+2. the same study again: a run with nothing to do;
+3. a dry run of the paper-scale grid (``config/paper.yaml``).
+
+Overhead is everything that is not a stage's own computation (DAG build, job scheduling,
+process start-up, imports): ``1 - sum(compute) / (wall x cores)``, where ``compute`` is the time
+each stage logs as ``compute_seconds=`` around its package call. Idle cores (a DAG with fewer
+ready jobs than cores) count as overhead too, so this is an upper bound. With ``--serial`` the
+study also runs with ``--cores 1``, where the bound is exact.
+
+Usage: ``python benchmarks/bench_workflow.py [--serial] [--config config/config.yaml]``.
+Writes ``benchmarks/out/workflow.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+COMPUTE = re.compile(r"stage=(\w+) compute_seconds=([0-9.]+)")
+
+
+def snakemake(workdir: Path, config: Path, *args: str) -> float:
+    cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(workdir),
+           "--configfile", str(config), "--quiet", "all", *args]  # fmt: skip
+    t0 = time.perf_counter()
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if res.returncode != 0:
+        sys.exit(f"snakemake failed:\n{res.stdout[-3000:]}{res.stderr[-3000:]}")
+    return wall
+
+
+def compute_seconds(workdir: Path) -> tuple[float, dict[str, float], int]:
+    per_stage: dict[str, float] = {}
+    jobs = 0
+    for log in workdir.rglob("*.log"):
+        if ".snakemake" in log.parts:
+            continue
+        for stage, secs in COMPUTE.findall(log.read_text()):
+            per_stage[stage] = per_stage.get(stage, 0.0) + float(secs)
+            jobs += 1
+    return sum(per_stage.values()), per_stage, jobs
+
+
+def study(config: Path, cores: int) -> dict[str, object]:
+    with tempfile.TemporaryDirectory(prefix="fairldp-bench-") as tmp:
+        work = Path(tmp)
+        wall = snakemake(work, config, "--cores", str(cores))
+        total, per_stage, jobs = compute_seconds(work)
+        noop = snakemake(work, config, "--cores", str(cores))
+    return {"cores": cores, "wall": wall, "compute": total, "per_stage": per_stage, "jobs": jobs,
+            "overhead": 1 - total / (wall * cores), "noop": noop}  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--config", default=str(REPO / "config" / "config.yaml"))
+    ap.add_argument("--serial", action="store_true", help="also run with --cores 1")
+    args = ap.parse_args()
+    config = Path(args.config).resolve()
+    cfg = yaml.safe_load(config.read_text())
+
+    runs = [study(config, 2)] + ([study(config, 1)] if args.serial else [])
+    with tempfile.TemporaryDirectory(prefix="fairldp-bench-") as tmp:
+        dry = snakemake(Path(tmp), REPO / "config" / "paper.yaml", "--cores", "2", "--dry-run")
+
+    lines = [
+        f"# Workflow benchmark ({config.name}: {len(cfg['datasets'])} datasets, "
+        f"{len(cfg['epsilons'])} epsilons, {len(cfg['seeds'])} seeds)",
+        "",
+        "| cores | jobs | wall (s) | stage compute (s) | overhead | no-op rerun (s) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in runs:
+        lines.append(f"| {r['cores']} | {r['jobs']} | {r['wall']:.1f} | {r['compute']:.1f} | "
+                     f"{r['overhead']:.0%} | {r['noop']:.1f} |")  # fmt: skip
+    lines += ["", f"Dry run of config/paper.yaml: {dry:.1f} s", "", "Compute per stage (s), "
+              f"--cores {runs[0]['cores']}: " + ", ".join(
+                  f"{k} {v:.1f}" for k, v in sorted(runs[0]["per_stage"].items()))]  # fmt: skip
+    text = "\n".join(lines) + "\n"
+    out = REPO / "benchmarks" / "out" / "workflow.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+"""Benchmark datasets: a registry of specs, checksum-verified raw files, parsers and splits."""
+
+from fairldp.datasets.raw import ChecksumError, DataFormatError, load_prepared, prepare
+from fairldp.datasets.registry import (
+    REGISTRY,
+    Attribute,
+    DatasetSpec,
+    RawFile,
+    get_dataset,
+)
+from fairldp.datasets.split import stratified_split
+
+__all__ = [
+    "REGISTRY",
+    "Attribute",
+    "ChecksumError",
+    "DataFormatError",
+    "DatasetSpec",
+    "RawFile",
+    "get_dataset",
+    "load_prepared",
+    "prepare",
+    "stratified_split",
+]

@@ -1,0 +1,123 @@
+"""Reading vendored raw files with checksum verification, and preparing typed tables."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from fairldp.datasets.registry import REGISTRY_VERSION, DatasetSpec, RawFile
+from fairldp.io import read_parquet, write_parquet
+
+__all__ = [
+    "ChecksumError",
+    "DataFormatError",
+    "check_categories",
+    "load_prepared",
+    "prepare",
+    "read_vendored",
+]
+
+
+class ChecksumError(ValueError):
+    """A raw file's sha256 does not match the registry."""
+
+
+class DataFormatError(ValueError):
+    """A raw file does not have the expected format."""
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_vendored(raw: RawFile, raw_dir: str | Path) -> bytes:
+    """The original bytes of a vendored (gzip) raw file, verified against the registry sha256."""
+    if raw.vendored is None:
+        raise FileNotFoundError(f"{raw.name} has no vendored copy; download it from {raw.url}")
+    path = Path(raw_dir) / raw.vendored
+    if not path.exists():
+        raise FileNotFoundError(
+            f"vendored file {path} is missing; restore it from git or download {raw.url} "
+            f"and compress it with 'gzip -n -9' into {path}"
+        )
+    try:
+        data = gzip.decompress(path.read_bytes())
+    except (OSError, EOFError) as exc:
+        raise ChecksumError(f"{path}: not a valid gzip file ({exc})") from None
+    digest = sha256_bytes(data)
+    if digest != raw.sha256:
+        raise ChecksumError(
+            f"{path}: sha256 of the decompressed file is {digest}, expected {raw.sha256} "
+            f"(the canonical {raw.url}); the vendored copy is corrupt or was replaced"
+        )
+    return data
+
+
+def check_categories(df: pd.DataFrame, spec: DatasetSpec, source: str) -> pd.DataFrame:
+    """Cast every declared categorical column to its declared domain; unknown values are errors."""
+    out = df.copy()
+    for attr in (*spec.sensitive, *spec.categorical):
+        if attr.name not in out.columns:
+            raise DataFormatError(f"{source}: column {attr.name!r} is missing")
+        col = out[attr.name]
+        known = pd.Index(attr.domain)
+        values = col.dropna().unique()
+        unknown = [v for v in values if v not in set(attr.domain)]
+        if unknown:
+            raise DataFormatError(
+                f"{source}: column {attr.name!r} has values outside its declared domain: "
+                f"{sorted(map(str, unknown))[:5]} (allowed: {list(attr.domain)[:10]}"
+                f"{' ...' if attr.k > 10 else ''})"
+            )
+        out[attr.name] = pd.Categorical(col, categories=known)
+    return out
+
+
+def prepare(spec: DatasetSpec, raw_dir: str | Path) -> pd.DataFrame:
+    """Parse the vendored raw files of ``spec`` into its typed table (with a ``row_id`` column)."""
+    files: Mapping[str, bytes] = {r.name: read_vendored(r, raw_dir) for r in spec.raw_files}
+    df = spec.parser(files, spec)
+    if df.empty:
+        raise DataFormatError(f"{spec.name}: parsing {list(files)} gave no rows")
+    df = check_categories(df, spec, source=f"{spec.name} ({', '.join(files)})")
+    for col in spec.numeric:
+        if df[col].isna().any():
+            raise DataFormatError(f"{spec.name}: numeric column {col!r} has missing values")
+    cols = [*spec.sensitive_names, *spec.feature_names, spec.target]
+    df = df[cols].reset_index(drop=True)
+    df.insert(0, "row_id", pd.RangeIndex(len(df)).astype("int32"))
+    return df
+
+
+def prepared_metadata(spec: DatasetSpec) -> dict[str, object]:
+    return {
+        "dataset": spec.name,
+        "registry_version": REGISTRY_VERSION,
+        "sources": [{"file": r.name, "url": r.url, "sha256": r.sha256} for r in spec.raw_files],
+        "target": spec.target,
+        "positive_label": spec.positive_label,
+        "protected": spec.protected,
+        "sensitive": spec.sensitive_names,
+        "licence": spec.licence,
+        "citation": spec.citation,
+    }
+
+
+def write_prepared(spec: DatasetSpec, raw_dir: str | Path, out: str | Path) -> pd.DataFrame:
+    """Prepare ``spec`` and write it atomically to ``out`` with provenance metadata."""
+    df = prepare(spec, raw_dir)
+    write_parquet(df, out, meta=prepared_metadata(spec))
+    return df
+
+
+def load_prepared(path: str | Path, spec: DatasetSpec) -> pd.DataFrame:
+    """Read a prepared table and restore the declared categorical domains."""
+    df = read_parquet(path)
+    meta = df.attrs.get("fairldp", {})
+    if meta.get("dataset") not in (None, spec.name):
+        raise DataFormatError(f"{path}: holds dataset {meta.get('dataset')!r}, not {spec.name!r}")
+    return check_categories(df, spec, source=str(path))

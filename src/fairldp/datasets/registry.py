@@ -1,0 +1,104 @@
+"""The dataset registry: one :class:`DatasetSpec` per benchmark table.
+
+A spec declares where the raw files come from (canonical URL, sha256, vendored copy), the
+licence and citation, the parser, the target and its positive label, the protected attribute
+on which fairness is measured, the sensitive attributes that users perturb under LDP (with
+their public domains, which fix the LDP domain size k), and the feature columns.
+
+Domains are declared here rather than read off the data: the LDP domain must be public, and
+the one-hot columns of every split must be the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+__all__ = ["REGISTRY", "REGISTRY_VERSION", "Attribute", "DatasetSpec", "RawFile", "get_dataset"]
+
+REGISTRY_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """One raw file: canonical address, sha256 of its bytes, optional vendored gzip copy."""
+
+    name: str
+    url: str
+    sha256: str
+    vendored: str | None = None  # file name under data/raw/ (gzip-compressed copy)
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """A categorical column and its public domain (ordered)."""
+
+    name: str
+    domain: tuple[str | int, ...]
+
+    @property
+    def k(self) -> int:
+        """Domain size."""
+        return len(self.domain)
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """Everything a study needs to know about one dataset."""
+
+    name: str
+    title: str
+    raw_files: tuple[RawFile, ...]
+    licence: str
+    citation: str
+    parser: Callable[[Mapping[str, bytes], DatasetSpec], pd.DataFrame] = field(repr=False)
+    target: str
+    positive_label: str
+    protected: str
+    sensitive: tuple[Attribute, ...]
+    categorical: tuple[Attribute, ...]
+    numeric: tuple[str, ...]
+    preprocessing: str = ""
+
+    def __post_init__(self) -> None:
+        names = [a.name for a in self.sensitive]
+        if self.protected not in names:
+            raise ValueError(f"{self.name}: protected attribute {self.protected!r} not in {names}")
+
+    @property
+    def sensitive_names(self) -> list[str]:
+        return [a.name for a in self.sensitive]
+
+    @property
+    def feature_names(self) -> list[str]:
+        """Non-sensitive features, in table order."""
+        return [a.name for a in self.categorical] + list(self.numeric)
+
+    def attribute(self, name: str) -> Attribute:
+        for a in (*self.sensitive, *self.categorical):
+            if a.name == name:
+                return a
+        raise KeyError(f"{self.name} has no categorical attribute {name!r}")
+
+
+REGISTRY: dict[str, DatasetSpec] = {}
+
+
+def register(spec: DatasetSpec) -> DatasetSpec:
+    if spec.name in REGISTRY:
+        raise ValueError(f"dataset {spec.name!r} is registered twice")
+    REGISTRY[spec.name] = spec
+    return spec
+
+
+def get_dataset(name: str) -> DatasetSpec:
+    """The spec of a registered dataset; the error lists the registered names."""
+    # importing the modules registers their datasets
+    from fairldp.datasets import adult, german  # noqa: F401
+
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown dataset {name!r}; registered: {sorted(REGISTRY)}") from None

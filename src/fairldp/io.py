@@ -1,0 +1,76 @@
+"""Parquet artifacts: atomic writes and fairldp metadata in the Parquet schema.
+
+Every stage writes its table to a temporary file in the destination folder and renames it
+into place (``os.replace`` is atomic on POSIX), so a job killed mid-write never leaves a
+truncated file under the final name. Provenance of a table (dataset, protocol, epsilon, which
+columns are privatized, ...) travels in the schema metadata under the key ``fairldp``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+__all__ = ["META_KEY", "atomic_write_text", "read_metadata", "read_parquet", "write_parquet"]
+
+META_KEY = b"fairldp"
+
+
+def _tmp_path(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    return Path(tmp)
+
+
+def write_parquet(
+    df: pd.DataFrame, path: str | os.PathLike[str], meta: dict[str, Any] | None = None
+) -> None:
+    """Write ``df`` to ``path`` atomically, with ``meta`` (JSON-serialisable) in the schema."""
+    path = Path(path)
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    if meta is not None:
+        existing = table.schema.metadata or {}
+        table = table.replace_schema_metadata(
+            {**existing, META_KEY: json.dumps(meta, sort_keys=True).encode("utf-8")}
+        )
+    tmp = _tmp_path(path)
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The fairldp metadata of a Parquet file ({} if it has none)."""
+    raw = (pq.read_schema(path).metadata or {}).get(META_KEY)
+    return json.loads(raw) if raw else {}
+
+
+def read_parquet(path: str | os.PathLike[str], columns: list[str] | None = None) -> pd.DataFrame:
+    """Read a table; its fairldp metadata is in ``df.attrs["fairldp"]``."""
+    df = pd.read_parquet(path, columns=columns)
+    df.attrs["fairldp"] = read_metadata(path)
+    return df
+
+
+def atomic_write_text(text: str, path: str | os.PathLike[str]) -> None:
+    """Write a text file atomically (same temporary-file-and-rename scheme)."""
+    path = Path(path)
+    tmp = _tmp_path(path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()

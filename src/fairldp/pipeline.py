@@ -1,0 +1,396 @@
+"""The stages of a study, one function each; the Snakemake scripts only call these.
+
+Table schemas (all Parquet, written atomically, fairldp metadata in the schema):
+
+- ``data/prepared/{dataset}.parquet``: ``row_id`` (int32), the sensitive attributes and
+  categorical features (categorical over their declared domains), numeric features, the target
+  (int8, 1 = positive label).
+- ``splits/{dataset}/{train,test}.parquet``: ``seed`` (int32) then the prepared columns; the
+  rows of each seed's train (test) split.
+- ``perturbed/{cell}.parquet``: ``budget_split`` then the train rows of every seed with each
+  sensitive attribute replaced by its LDP report; metadata ``privatized`` = per budget split,
+  the protocol, total epsilon and per-attribute epsilons.
+- ``represented/{cell}.parquet``: ``budget_split``, ``seed``, ``row_id``, ``part``
+  ('train'/'test'), ``y`` (int8), then the model features (uint8 indicators ``column=value``,
+  float64 numeric columns); the test rows of a seed are repeated for every budget split, since
+  a fitted representation may depend on it.
+- ``predictions/{cell}.parquet``: ``budget_split``, ``seed``, ``model``, ``row_id``,
+  ``y_score`` (float64, P(Y=1)), ``y_pred`` (int8, score >= 0.5).
+- ``metrics.parquet``: one row per (study, dataset, protocol, budget_split, epsilon, seed,
+  model, metric) with its ``value`` (float64); the non-private baseline has protocol and
+  budget_split ``none`` and epsilon ``inf``.
+
+Here ``{cell}`` is ``{dataset}/{protocol}/eps{epsilon}``; budget splits and seeds loop inside.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from fairldp.datasets import get_dataset, stratified_split
+from fairldp.datasets.raw import check_categories, load_prepared, write_prepared
+from fairldp.io import read_parquet, write_parquet
+from fairldp.rng import derive_int_seed
+
+# Heavy libraries (scikit-learn, LightGBM, fairlearn, matplotlib) are imported inside the stages
+# that use them: every Snakemake job is a new process, and its start-up counts as overhead.
+
+__all__ = [
+    "METRICS_COLUMNS",
+    "aggregate",
+    "evaluate",
+    "perturb",
+    "prepare",
+    "represent",
+    "split",
+    "train",
+]
+
+log = logging.getLogger("fairldp")
+
+METRICS_COLUMNS = [
+    "study",
+    "dataset",
+    "protocol",
+    "budget_split",
+    "epsilon",
+    "seed",
+    "model",
+    "metric",
+    "value",
+]
+
+
+@contextmanager
+def timed(stage: str) -> Iterator[None]:
+    """Log the wall time of a stage's own computation (``compute_seconds=``)."""
+    t0 = time.perf_counter()
+    yield
+    log.info("stage=%s compute_seconds=%.4f", stage, time.perf_counter() - t0)
+
+
+def _load(path: str | Path, dataset: str) -> pd.DataFrame:
+    df = read_parquet(path)
+    meta = df.attrs.get("fairldp", {})
+    out = check_categories(df, get_dataset(dataset), source=str(path))
+    out.attrs["fairldp"] = meta
+    return out
+
+
+def prepare(dataset: str, raw_dir: str | Path, out: str | Path) -> None:
+    """Parse the vendored raw files of ``dataset`` into its typed table."""
+    with timed("prepare"):
+        df = write_prepared(get_dataset(dataset), raw_dir, out)
+        log.info("prepared %s: %d rows x %d columns", dataset, *df.shape)
+
+
+def split(
+    dataset: str,
+    prepared: str | Path,
+    seeds: Sequence[int],
+    test_size: float,
+    out_train: str | Path,
+    out_test: str | Path,
+) -> None:
+    """Stratified (target x protected attribute) train/test split for every seed."""
+    with timed("split"):
+        spec = get_dataset(dataset)
+        df = load_prepared(prepared, spec)
+        trains, tests = [], []
+        for seed in seeds:
+            is_test = stratified_split(df[[spec.target, spec.protected]], test_size, seed, dataset)
+            for part, mask in ((trains, ~is_test), (tests, is_test)):
+                part.append(df[mask].assign(seed=np.int32(seed)))
+        meta = {"dataset": dataset, "seeds": list(seeds), "test_size": test_size}
+        for frames, out in ((trains, out_train), (tests, out_test)):
+            table = pd.concat(frames, ignore_index=True)
+            table = table[["seed", *[c for c in table.columns if c != "seed"]]]
+            write_parquet(table, out, meta=meta)
+        log.info("split %s: %d seeds, test_size=%s", dataset, len(seeds), test_size)
+
+
+def perturb(
+    dataset: str,
+    train_split: str | Path,
+    out: str | Path,
+    protocol: str,
+    epsilon: float,
+    budget_splits: Sequence[str],
+    seeds: Sequence[int],
+) -> None:
+    """Privatize the sensitive attributes of the training rows, per budget split and seed.
+
+    This is the privacy boundary: the output holds LDP reports in place of the raw values, in
+    one block of rows per (budget_split, seed). The baseline (protocol ``none``) has the single
+    budget split ``none``.
+    """
+    from fairldp.privacy import NON_PRIVATE, privatize
+
+    with timed("perturb"):
+        spec = get_dataset(dataset)
+        train = _load(train_split, dataset)
+        splits = [NON_PRIVATE] if protocol == NON_PRIVATE else list(budget_splits)
+        parts, infos = [], {}
+        for budget in splits:
+            for seed in seeds:
+                rows = train[train["seed"] == seed]
+                if rows.empty:
+                    raise ValueError(f"{train_split}: no training rows for seed {seed}")
+                priv = privatize(rows, spec, protocol, epsilon, budget, int(seed))
+                infos[budget] = priv.attrs["fairldp"]["privatized"]
+                parts.append(priv.assign(budget_split=budget))
+        table = pd.concat(parts, ignore_index=True)
+        table = table[["budget_split", *[c for c in table.columns if c != "budget_split"]]]
+        meta = {"dataset": dataset, "seeds": list(seeds), "privatized": infos}
+        write_parquet(table, out, meta=meta)
+        for budget, info in infos.items():
+            log.info(
+                "perturbed %s with %s, split %s: per-attribute epsilons %s",
+                dataset,
+                protocol,
+                budget,
+                info["epsilons"],
+            )
+
+
+def represent(
+    dataset: str,
+    perturbed: str | Path,
+    test_split: str | Path,
+    out: str | Path,
+    method: str = "identity",
+) -> None:
+    """Fit the representation on the privatized training rows of each (budget split, seed);
+    transform those rows and the seed's test rows."""
+    from fairldp.privacy import PrivacyBoundaryError, require_privatized
+    from fairldp.represent import IdentityRepresentation
+
+    if method != "identity":
+        raise ValueError(f"representation must be 'identity', got {method!r}")
+    with timed("represent"):
+        spec = get_dataset(dataset)
+        train = _load(perturbed, dataset)
+        infos = train.attrs["fairldp"].get("privatized")
+        if not infos or "budget_split" not in train.columns:
+            require_privatized(train, spec.sensitive_names)  # raw training rows: refused here
+            raise PrivacyBoundaryError(f"{perturbed} does not come from the perturb stage")
+        test = _load(test_split, dataset)
+        categorical = [*spec.sensitive_names, *(a.name for a in spec.categorical)]
+        frames, features = [], None
+        for (budget, seed), rows in train.groupby(["budget_split", "seed"], sort=True):
+            rows.attrs["fairldp"] = {"privatized": infos.get(budget)}
+            require_privatized(rows, spec.sensitive_names)  # the boundary, checked per block
+            rep = IdentityRepresentation(categorical=categorical, numeric=list(spec.numeric))
+            rep.fit(rows)
+            features = list(rep.get_feature_names_out())
+            for part, df in (("train", rows), ("test", test[test["seed"] == seed])):
+                head = pd.DataFrame(
+                    {
+                        "budget_split": budget,
+                        "seed": df["seed"].to_numpy(np.int32),
+                        "row_id": df["row_id"].to_numpy(np.int32),
+                        "part": part,
+                        "y": df[spec.target].to_numpy(np.int8),
+                    }
+                )
+                frames.append(pd.concat([head, rep.transform(df).reset_index(drop=True)], axis=1))
+        if not frames:
+            raise ValueError(f"{perturbed}: no training rows")
+        table = pd.concat(frames, ignore_index=True)
+        meta = {"dataset": dataset, "method": method, "privatized": infos, "features": features}
+        write_parquet(table, out, meta=meta)
+        log.info("represented %s: %d features", dataset, len(features or []))
+
+
+def train(
+    dataset: str,
+    represented: str | Path,
+    out: str | Path,
+    models: Sequence[str],
+    seeds: Sequence[int],
+) -> None:
+    """Fit each model on the privatized training rows of each (budget split, seed); score the
+    seed's test rows. Reads nothing but the representation."""
+    from fairldp.models import make_model
+    from fairldp.privacy import PrivacyBoundaryError
+
+    with timed("train"):
+        table = read_parquet(represented)
+        meta = table.attrs["fairldp"]
+        if not meta.get("privatized"):
+            raise PrivacyBoundaryError(f"{represented} does not come from the perturb stage")
+        features = meta["features"]
+        preds = []
+        for budget in sorted(table["budget_split"].unique()):
+            for seed in seeds:
+                rows = table[(table["budget_split"] == budget) & (table["seed"] == seed)]
+                tr, te = rows[rows["part"] == "train"], rows[rows["part"] == "test"]
+                if tr.empty or te.empty:
+                    raise ValueError(
+                        f"{represented}: no train or test rows for {budget}, seed {seed}"
+                    )
+                x_tr = tr[features].to_numpy(np.float64)
+                x_te = te[features].to_numpy(np.float64)
+                for name in models:
+                    model = make_model(name, derive_int_seed(int(seed), "model", dataset, name))
+                    model.fit(x_tr, tr["y"].to_numpy())
+                    score = model.predict_proba(x_te)[:, 1]
+                    preds.append(
+                        pd.DataFrame(
+                            {
+                                "budget_split": budget,
+                                "seed": np.int32(seed),
+                                "model": name,
+                                "row_id": te["row_id"].to_numpy(np.int32),
+                                "y_score": score,
+                                "y_pred": (score >= 0.5).astype(np.int8),
+                            }
+                        )
+                    )
+        info = next(iter(meta["privatized"].values()))
+        write_parquet(
+            pd.concat(preds, ignore_index=True),
+            out,
+            meta={"dataset": dataset, "protocol": info["protocol"], "epsilon": info["epsilon"],
+                  "privatized": meta["privatized"]},
+        )
+        log.info("trained %s on %s: seeds %s", list(models), dataset, list(seeds))
+
+
+def evaluate(
+    predictions: Sequence[str | Path],
+    test_splits: Sequence[str | Path],
+    out: str | Path,
+    study: str,
+) -> None:
+    """Utility and fairness of every prediction set on the TRUE protected attribute of the test
+    rows (the only stage that reads it), written as one tidy table.
+
+    Each predictions file names its dataset, protocol and epsilon in its metadata; the metrics
+    of all (budget split, seed, model) combinations of a dataset come from one fairlearn
+    ``MetricFrame`` with those as control features.
+    """
+    from fairldp.metrics import fairness_table, utility_metrics
+
+    with timed("evaluate"):
+        truths = {}
+        for path in test_splits:
+            ds = read_parquet(path, columns=["row_id"]).attrs["fairldp"]["dataset"]
+            spec = get_dataset(ds)
+            truths[ds] = read_parquet(path, columns=["seed", "row_id", spec.target, spec.protected])
+        frames = []
+        for path in predictions:
+            df = read_parquet(path)
+            meta = df.attrs["fairldp"]
+            frames.append(df.assign(dataset=meta["dataset"], protocol=meta["protocol"],
+                                    epsilon=float(meta["epsilon"])))
+        keys = ["protocol", "epsilon", "budget_split", "seed", "model"]
+        rows = []
+        for ds, preds in pd.concat(frames, ignore_index=True).groupby("dataset", sort=True):
+            if ds not in truths:
+                raise ValueError(f"no test split given for dataset {ds!r}")
+            spec = get_dataset(ds)
+            df = preds.merge(truths[ds], on=["seed", "row_id"], how="left", validate="many_to_one")
+            if df[spec.target].isna().any():
+                raise ValueError(f"{ds}: predictions for rows that are not test rows")
+            y, yhat = df[spec.target].to_numpy(), df["y_pred"].to_numpy()
+            fair = fairness_table(y, yhat, df[spec.protected].astype(str).to_numpy(), df[keys])
+            util = df.groupby(keys, sort=True, observed=True).apply(
+                lambda g: pd.Series(utility_metrics(g[spec.target], g["y_pred"], g["y_score"])),
+                include_groups=False,
+            )
+            table = util.join(fair, how="left").reset_index()  # only combinations that exist
+            long = table.melt(id_vars=keys, var_name="metric", value_name="value")
+            rows.append(long.assign(study=study, dataset=ds))
+        write_parquet(_metrics_frame(pd.concat(rows, ignore_index=True)), out,
+                      meta={"study": study, "inputs": len(predictions)})
+
+
+def _metrics_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The tidy metrics table: fixed columns, dtypes and row order."""
+    strings = ["study", "dataset", "protocol", "budget_split", "model", "metric"]
+    df = df[METRICS_COLUMNS].astype(
+        {"epsilon": "float64", "seed": "int32", "value": "float64", **dict.fromkeys(strings, "string")}
+    )
+    keys = METRICS_COLUMNS[:-1]
+    df = df.sort_values(keys, kind="stable").reset_index(drop=True)
+    dup = df.duplicated(keys)
+    if dup.any():
+        raise ValueError(f"duplicate metric rows, e.g. {df[dup].iloc[0].to_dict()}")
+    return df
+
+
+def epsilon_value(text: str) -> float:
+    """Inverse of :func:`fairldp.config.format_epsilon`."""
+    return math.inf if text == "inf" else float(text)
+
+
+def setup_logging(log_file: str | Path | None) -> None:
+    """Log to ``log_file`` (a Snakemake ``log:``) and stderr; uncaught errors go to both."""
+    import sys
+    import traceback
+
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_file, mode="w", encoding="utf-8"))
+    logging.basicConfig(
+        level=logging.INFO,
+        handlers=handlers,
+        force=True,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+    def hook(exc_type: type[BaseException], exc: BaseException, tb: object) -> None:
+        log.error(
+            "stage failed: %s: %s\n%s",
+            exc_type.__name__,
+            exc,
+            "".join(traceback.format_exception(exc_type, exc, tb)),
+        )
+        sys.__excepthook__(exc_type, exc, tb)  # type: ignore[arg-type]
+
+    sys.excepthook = hook
+
+
+def figures(
+    metrics: str | Path,
+    dataset: str,
+    models: Sequence[str],
+    groups: dict[str, Sequence[str]],
+    outputs: dict[str, str],
+) -> None:
+    """One figure per (metric group, model): ``outputs`` maps ``{group}_{model}_{ext}`` to paths."""
+    from fairldp.plotting import plot_metric_grid
+
+    with timed("figures"):
+        df = read_parquet(metrics)
+        for group, names in groups.items():
+            for model in models:
+                paths = [outputs[f"{group}_{model}_{ext}"] for ext in ("png", "pdf")]
+                title = f"{dataset}, {model}: {group} vs ε (mean and 95% CI over seeds)"
+                plot_metric_grid(df, dataset, model, names, paths, title=title)
+
+
+def write_provenance(record: dict[str, object], out_json: str | Path, out_html: str | Path) -> None:
+    """Write the provenance record as JSON and as an HTML page for the report."""
+    import html
+    import json
+
+    from fairldp.io import atomic_write_text
+
+    text = json.dumps(record, indent=2, sort_keys=True, default=str)
+    atomic_write_text(text + "\n", out_json)
+    page = (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Provenance</title></head>"
+        f"<body><h1>Provenance of this run</h1><pre>{html.escape(text)}</pre></body></html>\n"
+    )
+    atomic_write_text(page, out_html)

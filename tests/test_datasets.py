@@ -1,0 +1,115 @@
+"""Parsing of the vendored files, checksum verification and bad raw input."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from fairldp.datasets import ChecksumError, DataFormatError, get_dataset, prepare
+from fairldp.datasets.raw import load_prepared, write_prepared
+
+
+@pytest.fixture(scope="module")
+def adult(raw_dir: Path) -> pd.DataFrame:
+    return prepare(get_dataset("adult"), raw_dir)
+
+
+@pytest.fixture(scope="module")
+def german(raw_dir: Path) -> pd.DataFrame:
+    return prepare(get_dataset("german"), raw_dir)
+
+
+def test_adult_parsed_as_in_the_literature(adult: pd.DataFrame) -> None:
+    # 48,842 rows in adult.data + adult.test; 45,222 without missing values.
+    assert len(adult) == 45222
+    assert adult["income"].dtype == "int8"
+    assert adult["income"].sum() == 11208  # >50K rows (24.8%)
+    assert adult["sex"].value_counts().to_dict() == {"Male": 30527, "Female": 14695}
+    assert adult["row_id"].tolist() == list(range(len(adult)))
+    spec = get_dataset("adult")
+    for attr in (*spec.sensitive, *spec.categorical):
+        assert isinstance(adult[attr.name].dtype, pd.CategoricalDtype)
+        assert list(adult[attr.name].cat.categories) == list(attr.domain)
+        assert not adult[attr.name].isna().any()
+    assert [a.k for a in spec.sensitive] == [2, 5, 41, 74]
+
+
+def test_german_derived_attributes(german: pd.DataFrame) -> None:
+    assert len(german) == 1000
+    assert german["credit"].sum() == 700  # 700 good, 300 bad
+    assert german["sex"].value_counts().to_dict() == {"male": 690, "female": 310}
+    assert german["foreign_worker"].value_counts().to_dict() == {"yes": 963, "no": 37}
+    assert "personal_status" not in german.columns  # would reveal sex
+
+
+def test_prepared_parquet_roundtrip_keeps_types_and_metadata(tmp_path: Path, raw_dir: Path) -> None:
+    spec = get_dataset("german")
+    out = tmp_path / "german.parquet"
+    df = write_prepared(spec, raw_dir, out)
+    back = load_prepared(out, spec)
+    pd.testing.assert_frame_equal(df, back, check_like=False)
+    meta = back.attrs["fairldp"]
+    assert meta["sources"][0]["sha256"] == spec.raw_files[0].sha256
+    assert meta["protected"] == "sex"
+    assert not list(tmp_path.glob(".*tmp"))  # no temporary file left behind
+
+
+def _with_file(tmp_path: Path, raw_dir: Path, name: str, data: bytes) -> Path:
+    d = tmp_path / "raw"
+    shutil.copytree(raw_dir, d)
+    (d / name).write_bytes(gzip.compress(data))
+    return d
+
+
+def test_checksum_mismatch_names_the_file(tmp_path: Path, raw_dir: Path) -> None:
+    original = gzip.decompress((raw_dir / "german.data.gz").read_bytes())
+    d = _with_file(tmp_path, raw_dir, "german.data.gz", original.replace(b"A11", b"A12", 1))
+    with pytest.raises(ChecksumError, match=r"german\.data\.gz.*sha256"):
+        prepare(get_dataset("german"), d)
+
+
+def test_missing_vendored_file_says_where_to_get_it(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"archive\.ics\.uci\.edu"):
+        prepare(get_dataset("german"), tmp_path)
+
+
+def _spec_accepting(data: bytes, name: str = "german"):
+    """The registry spec with the checksum of ``data``, to feed the parser a fixture."""
+    spec = get_dataset(name)
+    raw = replace(spec.raw_files[0], sha256=hashlib.sha256(data).hexdigest())
+    return replace(spec, raw_files=(raw,))
+
+
+def test_malformed_row_is_reported(tmp_path: Path, raw_dir: Path) -> None:
+    data = gzip.decompress((raw_dir / "german.data.gz").read_bytes())
+    lines = data.split(b"\n")
+    lines[4] = b" ".join(lines[4].split(b" ")[:10])  # a truncated row
+    bad = b"\n".join(lines)
+    d = _with_file(tmp_path, raw_dir, "german.data.gz", bad)
+    with pytest.raises(DataFormatError, match=r"german\.data: row 5 has too few fields"):
+        prepare(_spec_accepting(bad), d)
+
+
+def test_unexpected_category_is_reported(tmp_path: Path, raw_dir: Path) -> None:
+    data = gzip.decompress((raw_dir / "german.data.gz").read_bytes())
+    bad = data.replace(b"A43", b"A47", 1)  # not a purpose code of the documentation
+    d = _with_file(tmp_path, raw_dir, "german.data.gz", bad)
+    with pytest.raises(DataFormatError, match=r"'purpose'.*\['A47'\]"):
+        prepare(_spec_accepting(bad), d)
+
+
+def test_empty_file_is_reported(tmp_path: Path, raw_dir: Path) -> None:
+    d = _with_file(tmp_path, raw_dir, "german.data.gz", b"")
+    with pytest.raises(DataFormatError, match=r"german\.data"):
+        prepare(_spec_accepting(b""), d)
+
+
+def test_unknown_dataset_lists_registered() -> None:
+    with pytest.raises(KeyError, match=r"registered: \['adult', 'german'\]"):
+        get_dataset("adlut")

@@ -1,0 +1,20 @@
+# Stage 5: utility and fairness on the TRUE protected attribute of the test rows, for every
+# grid cell, in one job (one fairlearn MetricFrame per dataset): the tidy metrics table.
+
+
+rule evaluate:
+    input:
+        predictions=lambda wildcards: cell_paths("predictions"),
+        tests=expand(f"{R}/splits/{{dataset}}/test.parquet", dataset=config["datasets"]),
+    output:
+        f"{R}/metrics.parquet",
+    params:
+        study=lambda wildcards: config["study"],
+    log:
+        f"{R}/logs/evaluate.log",
+    benchmark:
+        f"{R}/benchmarks/evaluate.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/evaluate.py"

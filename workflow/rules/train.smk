@@ -1,0 +1,20 @@
+# Stage 4: models fitted on the represented (privatized) training rows; test rows scored.
+# Reads only the representation: no raw sensitive attribute of a training row reaches here.
+
+
+rule train:
+    input:
+        f"{R}/represented/{CELL}.parquet",
+    output:
+        f"{R}/predictions/{CELL}.parquet",
+    params:
+        models=lambda wildcards: list(config["models"]),
+        seeds=lambda wildcards: seeds(),
+    log:
+        f"{R}/logs/train/{CELL}.log",
+    benchmark:
+        f"{R}/benchmarks/train/{CELL}.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/train.py"

@@ -1,0 +1,8 @@
+"""Snakemake script of rule prepare_dataset: see fairldp.pipeline.prepare."""
+
+import _src  # noqa: F401  (fairldp from src/ when not installed)
+
+from fairldp import pipeline
+
+pipeline.setup_logging(snakemake.log[0])
+pipeline.prepare(snakemake.wildcards.dataset, snakemake.params.raw_dir, snakemake.output[0])
