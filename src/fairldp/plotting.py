@@ -65,7 +65,11 @@ def plot_metric_grid(
         raise ValueError(f"no metrics for dataset {dataset!r} and model {model!r}")
     private = df[df["protocol"] != "none"]
     base = summarize(df[df["protocol"] == "none"], ["metric"])
-    splits = sorted(private["budget_split"].unique()) or ["none"]
+    from fairldp.ldp.budget import BUDGET_SPLITS
+
+    present = set(private["budget_split"].unique())
+    splits = [b for b in BUDGET_SPLITS if b in present] + sorted(present - set(BUDGET_SPLITS))
+    splits = splits or ["none"]
     protocols = sorted(private["protocol"].unique())
     colors = dict(
         zip(protocols, sns.color_palette("colorblind", max(len(protocols), 1)), strict=False)
@@ -75,7 +79,13 @@ def plot_metric_grid(
 
     nrow, ncol = len(metric_names), len(splits)
     fig, axes = plt.subplots(
-        nrow, ncol, figsize=(3.2 * ncol + 1.6, 2.1 * nrow + 0.8), sharex=True, squeeze=False
+        nrow,
+        ncol,
+        figsize=(3.2 * ncol + 1.6, 2.0 * nrow + 1.0),
+        sharex=True,
+        sharey="row",
+        squeeze=False,
+        layout="constrained",
     )
     for i, metric in enumerate(metric_names):
         for j, split in enumerate(splits):
@@ -114,21 +124,9 @@ def plot_metric_grid(
             if i == nrow - 1:
                 ax.set_xlabel("ε (total budget)")
     handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.suptitle(title or f"{dataset}, {model}: mean and 95% CI over seeds", fontsize=11)
     if handles:
-        fig.legend(
-            handles,
-            labels,
-            loc="upper center",
-            ncol=len(labels),
-            frameon=False,
-            bbox_to_anchor=(0.5, 1.0),
-        )
-    fig.suptitle(
-        title or f"{dataset}, {model}: mean and 95% CI over seeds",
-        y=1.0 - 0.35 / fig.get_figheight() * 2,
-        fontsize=11,
-    )
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.9 / fig.get_figheight()))
+        fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), frameon=False)
     for path in outputs:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=150, bbox_inches="tight")
