@@ -33,5 +33,7 @@ def test_works_inside_a_scikit_learn_pipeline() -> None:
     dtype = pd.CategoricalDtype(["a", "b"])
     X = pd.DataFrame({"s": pd.Categorical(["a", "b"] * 20, dtype=dtype), "x": np.arange(40.0)})
     y = np.arange(40) % 2
-    pipe = make_pipeline(IdentityRepresentation(categorical=["s"], numeric=["x"]), LogisticRegression())
+    pipe = make_pipeline(
+        IdentityRepresentation(categorical=["s"], numeric=["x"]), LogisticRegression()
+    )
     assert clone(pipe).fit(X, y).score(X, y) == 1.0  # y is s=b exactly

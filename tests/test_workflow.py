@@ -164,3 +164,13 @@ def test_lint_is_clean(repo: Path) -> None:
     )
     assert res.returncode == 0, res.stdout + res.stderr
     assert "Congratulations, your workflow is in a good condition!" in res.stdout + res.stderr
+
+
+def test_report_holds_figures_and_provenance(repo: Path, first_run: tuple[Path, Path]) -> None:
+    work, cfg = first_run
+    report = work / "results" / "test" / "report.html"
+    run_snakemake(repo, work, cfg, "--report", str(report))
+    text = report.read_text(errors="replace")
+    assert report.stat().st_size > 100_000
+    for needle in ("Provenance", "fairness_lightgbm.png", "utility_logistic_regression.png"):
+        assert needle in text

@@ -124,7 +124,9 @@ def fairness_table(
     return out.astype("float64")
 
 
-def fairness_metrics(y_true: ArrayLike, y_pred: ArrayLike, sensitive: ArrayLike) -> dict[str, float]:
+def fairness_metrics(
+    y_true: ArrayLike, y_pred: ArrayLike, sensitive: ArrayLike
+) -> dict[str, float]:
     """Group-fairness metrics of predictions ``y_pred`` with respect to ``sensitive``
     (see :func:`fairness_table`)."""
     row = fairness_table(y_true, y_pred, sensitive).iloc[0]

@@ -45,8 +45,8 @@ from fairldp.rng import derive_int_seed
 
 __all__ = [
     "METRICS_COLUMNS",
-    "aggregate",
     "evaluate",
+    "figures",
     "perturb",
     "prepare",
     "represent",
@@ -259,8 +259,12 @@ def train(
         write_parquet(
             pd.concat(preds, ignore_index=True),
             out,
-            meta={"dataset": dataset, "protocol": info["protocol"], "epsilon": info["epsilon"],
-                  "privatized": meta["privatized"]},
+            meta={
+                "dataset": dataset,
+                "protocol": info["protocol"],
+                "epsilon": info["epsilon"],
+                "privatized": meta["privatized"],
+            },
         )
         log.info("trained %s on %s: seeds %s", list(models), dataset, list(seeds))
 
@@ -290,8 +294,13 @@ def evaluate(
         for path in predictions:
             df = read_parquet(path)
             meta = df.attrs["fairldp"]
-            frames.append(df.assign(dataset=meta["dataset"], protocol=meta["protocol"],
-                                    epsilon=float(meta["epsilon"])))
+            frames.append(
+                df.assign(
+                    dataset=meta["dataset"],
+                    protocol=meta["protocol"],
+                    epsilon=float(meta["epsilon"]),
+                )
+            )
         keys = ["protocol", "epsilon", "budget_split", "seed", "model"]
         rows = []
         for ds, preds in pd.concat(frames, ignore_index=True).groupby("dataset", sort=True):
@@ -303,22 +312,31 @@ def evaluate(
                 raise ValueError(f"{ds}: predictions for rows that are not test rows")
             y, yhat = df[spec.target].to_numpy(), df["y_pred"].to_numpy()
             fair = fairness_table(y, yhat, df[spec.protected].astype(str).to_numpy(), df[keys])
+            target = spec.target
             util = df.groupby(keys, sort=True, observed=True).apply(
-                lambda g: pd.Series(utility_metrics(g[spec.target], g["y_pred"], g["y_score"])),
+                lambda g, t=target: pd.Series(utility_metrics(g[t], g["y_pred"], g["y_score"])),
                 include_groups=False,
             )
             table = util.join(fair, how="left").reset_index()  # only combinations that exist
             long = table.melt(id_vars=keys, var_name="metric", value_name="value")
             rows.append(long.assign(study=study, dataset=ds))
-        write_parquet(_metrics_frame(pd.concat(rows, ignore_index=True)), out,
-                      meta={"study": study, "inputs": len(predictions)})
+        write_parquet(
+            _metrics_frame(pd.concat(rows, ignore_index=True)),
+            out,
+            meta={"study": study, "inputs": len(predictions)},
+        )
 
 
 def _metrics_frame(df: pd.DataFrame) -> pd.DataFrame:
     """The tidy metrics table: fixed columns, dtypes and row order."""
     strings = ["study", "dataset", "protocol", "budget_split", "model", "metric"]
     df = df[METRICS_COLUMNS].astype(
-        {"epsilon": "float64", "seed": "int32", "value": "float64", **dict.fromkeys(strings, "string")}
+        {
+            "epsilon": "float64",
+            "seed": "int32",
+            "value": "float64",
+            **dict.fromkeys(strings, "string"),
+        }
     )
     keys = METRICS_COLUMNS[:-1]
     df = df.sort_values(keys, kind="stable").reset_index(drop=True)

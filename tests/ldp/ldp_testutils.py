@@ -1,0 +1,18 @@
+"""Shared helpers for the LDP tests (imported by name: tests/ has no __init__)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fairldp.ldp import PROTOCOLS
+
+ALL = sorted(PROTOCOLS)
+EPS_GRID = (0.01, 0.5, 1.0, 4.0, 30.0, 50.0)
+
+
+def column(f: np.ndarray, n: int) -> np.ndarray:
+    """A fixed-composition column: exactly round(n f_v) users hold value v (shuffled)."""
+    counts = np.floor(np.asarray(f) * n).astype(int)
+    counts[0] += n - counts.sum()
+    x = np.repeat(np.arange(len(f)), counts)
+    return np.random.default_rng(12345).permutation(x)
