@@ -29,9 +29,12 @@ def test_shipped_configs_are_valid(repo: Path, schema: dict) -> None:
         validate_config(yaml.safe_load((repo / "config" / name).read_text()), schema)
 
 
-def test_schema_lists_exactly_the_registered_datasets(schema: dict) -> None:
+def test_schema_lists_exactly_the_registered_datasets_and_protocols(schema: dict) -> None:
+    from fairldp.ldp import PROTOCOLS
+
     get_dataset("adult")  # import registers
     assert sorted(schema["properties"]["datasets"]["items"]["enum"]) == sorted(REGISTRY)
+    assert schema["properties"]["protocols"]["items"]["enum"] == list(PROTOCOLS)
 
 
 BAD = [

@@ -72,8 +72,8 @@ def test_outputs_and_schemas(first_run: tuple[Path, Path]) -> None:
         "value",
     ]
     assert str(metrics["epsilon"].dtype) == "float64" and str(metrics["value"].dtype) == "float64"
-    # 5 cells (baseline + 2 splits x 2 eps) x 2 seeds x 2 models x 10 metrics
-    assert len(metrics) == 5 * 2 * 2 * 10
+    # (baseline + 2 protocols x 2 splits x 2 eps) x 2 seeds x 2 models x 10 metrics
+    assert len(metrics) == (1 + 2 * 2 * 2) * 2 * 2 * 10
     base = metrics[metrics["protocol"] == "none"]
     assert set(base["epsilon"]) == {float("inf")} and set(base["budget_split"]) == {"none"}
     assert metrics.loc[metrics["metric"] == "accuracy", "value"].between(0.6, 0.9).all()
@@ -81,15 +81,10 @@ def test_outputs_and_schemas(first_run: tuple[Path, Path]) -> None:
     perturbed = res / "perturbed" / "german" / "grr" / "eps1.parquet"
     schema = pq.read_schema(perturbed)
     assert b"fairldp" in schema.metadata
-    assert {
-        "budget_split",
-        "seed",
-        "row_id",
-        "sex",
-        "age_group",
-        "foreign_worker",
-        "credit",
-    } <= set(schema.names)
+    assert {"budget_split", "seed", "row_id", "sex=female", "age_group=over_25", "credit"} <= set(
+        schema.names
+    )
+    assert not {"sex", "age_group", "foreign_worker"} & set(schema.names)  # raw values gone
     preds = pq.read_schema(res / "predictions" / "german" / "grr" / "eps1.parquet")
     assert preds.names == ["budget_split", "seed", "model", "row_id", "y_score", "y_pred"]
     for png in (res / "figures" / "german").glob("*.png"):
@@ -126,8 +121,9 @@ def test_new_epsilon_runs_only_its_jobs(repo: Path, first_run: tuple[Path, Path]
     after = mtimes(work)
     changed = {p for p in after if before.get(p) != after[p]}
     expected = {
-        f"results/test/{stage}/german/grr/eps2.parquet"
+        f"results/test/{stage}/german/{protocol}/eps2.parquet"
         for stage in ("perturbed", "represented", "predictions")
+        for protocol in ("grr", "oue")
     } | {"results/test/metrics.parquet"}
     assert changed == expected
     metrics = pd.read_parquet(work / "results" / "test" / "metrics.parquet")

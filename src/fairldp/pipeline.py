@@ -7,9 +7,10 @@ Table schemas (all Parquet, written atomically, fairldp metadata in the schema):
   (int8, 1 = positive label).
 - ``splits/{dataset}/{train,test}.parquet``: ``seed`` (int32) then the prepared columns; the
   rows of each seed's train (test) split.
-- ``perturbed/{cell}.parquet``: ``budget_split`` then the train rows of every seed with each
-  sensitive attribute replaced by its LDP report; metadata ``privatized`` = per budget split,
-  the protocol, total epsilon and per-attribute epsilons.
+- ``perturbed/{cell}.parquet``: ``budget_split`` then the train rows of every seed, with each
+  sensitive attribute replaced by the encoding of its LDP report in columns
+  ``attribute=value`` (uint8 indicators; float32 for SHE); metadata ``privatized`` = per budget
+  split, the protocol, total epsilon, per-attribute epsilons and the feature columns.
 - ``represented/{cell}.parquet``: ``budget_split``, ``seed``, ``row_id``, ``part``
   ('train'/'test'), ``y`` (int8), then the model features (uint8 indicators ``column=value``,
   float64 numeric columns); the test rows of a seed are repeated for every budget split, since
@@ -132,11 +133,13 @@ def perturb(
     one block of rows per (budget_split, seed). The baseline (protocol ``none``) has the single
     budget split ``none``.
     """
-    from fairldp.privacy import NON_PRIVATE, privatize
+    from fairldp.privacy import NON_PRIVATE, PROTOCOL_NAMES, privatize
 
     with timed("perturb"):
         spec = get_dataset(dataset)
         train = _load(train_split, dataset)
+        if protocol not in PROTOCOL_NAMES:
+            raise ValueError(f"protocol must be one of {list(PROTOCOL_NAMES)}, got {protocol!r}")
         splits = [NON_PRIVATE] if protocol == NON_PRIVATE else list(budget_splits)
         parts, infos = [], {}
         for budget in splits:
@@ -169,29 +172,38 @@ def represent(
     method: str = "identity",
 ) -> None:
     """Fit the representation on the privatized training rows of each (budget split, seed);
-    transform those rows and the seed's test rows."""
-    from fairldp.privacy import PrivacyBoundaryError, require_privatized
+    transform those rows and the seed's test rows.
+
+    Training rows carry their encoded LDP reports as the sensitive features; test rows, which
+    are never perturbed, carry the one-hot encoding of their true values in the same columns.
+    """
+    from fairldp.privacy import PrivacyBoundaryError, one_hot, require_privatized
     from fairldp.represent import IdentityRepresentation
 
     if method != "identity":
         raise ValueError(f"representation must be 'identity', got {method!r}")
     with timed("represent"):
         spec = get_dataset(dataset)
-        train = _load(perturbed, dataset)
+        train = read_parquet(perturbed)
         infos = train.attrs["fairldp"].get("privatized")
+        require_privatized(train, spec.sensitive_names)  # raw training rows are refused here
         if not infos or "budget_split" not in train.columns:
-            require_privatized(train, spec.sensitive_names)  # raw training rows: refused here
             raise PrivacyBoundaryError(f"{perturbed} does not come from the perturb stage")
+        train = check_categories(train, spec, source=str(perturbed), only=spec.categorical)
         test = _load(test_split, dataset)
-        categorical = [*spec.sensitive_names, *(a.name for a in spec.categorical)]
+        other = [a.name for a in spec.categorical]
         frames, features = [], None
         for (budget, seed), rows in train.groupby(["budget_split", "seed"], sort=True):
-            rows.attrs["fairldp"] = {"privatized": infos.get(budget)}
-            require_privatized(rows, spec.sensitive_names)  # the boundary, checked per block
-            rep = IdentityRepresentation(categorical=categorical, numeric=list(spec.numeric))
-            rep.fit(rows)
-            features = list(rep.get_feature_names_out())
-            for part, df in (("train", rows), ("test", test[test["seed"] == seed])):
+            sensitive = infos[budget]["features"]
+            rep = IdentityRepresentation(categorical=other, numeric=list(spec.numeric)).fit(rows)
+            test_rows = test[test["seed"] == seed]
+            blocks = {
+                "train": (rows, rows[sensitive]),
+                "test": (test_rows, one_hot(test_rows, spec, spec.sensitive_names)),
+            }
+            for part, (df, sens) in blocks.items():
+                if list(sens.columns) != sensitive:
+                    raise ValueError(f"{part} sensitive features differ from the training ones")
                 head = pd.DataFrame(
                     {
                         "budget_split": budget,
@@ -201,7 +213,9 @@ def represent(
                         "y": df[spec.target].to_numpy(np.int8),
                     }
                 )
-                frames.append(pd.concat([head, rep.transform(df).reset_index(drop=True)], axis=1))
+                x = pd.concat([sens, rep.transform(df)], axis=1).reset_index(drop=True)
+                frames.append(pd.concat([head, x], axis=1))
+                features = list(x.columns)
         if not frames:
             raise ValueError(f"{perturbed}: no training rows")
         table = pd.concat(frames, ignore_index=True)

@@ -21,6 +21,7 @@ from fairldp.config import (
     validate_config,
 )
 from fairldp.datasets import REGISTRY, get_dataset
+from fairldp.ldp import PROTOCOLS
 from fairldp.metrics import FAIRNESS_METRICS, UTILITY_METRICS
 
 SCHEMA = str(Path(workflow.basedir) / "config" / "schema" / "config.schema.yaml")
@@ -39,7 +40,7 @@ CELL = "{dataset}/{protocol}/eps{eps}"
 
 wildcard_constraints:
     dataset="|".join(sorted(REGISTRY)),
-    protocol="none|grr",
+    protocol="|".join(["none", *PROTOCOLS]),
     eps=r"inf|\d+(\.\d+)?",
     model="lightgbm|logistic_regression",
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from fairldp.datasets.registry import REGISTRY_VERSION, DatasetSpec, RawFile
+from fairldp.datasets.registry import REGISTRY_VERSION, Attribute, DatasetSpec, RawFile
 from fairldp.io import read_parquet, write_parquet
 
 __all__ = [
@@ -57,10 +57,16 @@ def read_vendored(raw: RawFile, raw_dir: str | Path) -> bytes:
     return data
 
 
-def check_categories(df: pd.DataFrame, spec: DatasetSpec, source: str) -> pd.DataFrame:
-    """Cast every declared categorical column to its declared domain; unknown values are errors."""
+def check_categories(
+    df: pd.DataFrame,
+    spec: DatasetSpec,
+    source: str,
+    only: Sequence[Attribute] | None = None,
+) -> pd.DataFrame:
+    """Cast every declared categorical column (or those in ``only``) to its declared domain;
+    unknown values are errors."""
     out = df.copy()
-    for attr in (*spec.sensitive, *spec.categorical):
+    for attr in (*spec.sensitive, *spec.categorical) if only is None else only:
         if attr.name not in out.columns:
             raise DataFormatError(f"{source}: column {attr.name!r} is missing")
         col = out[attr.name]
