@@ -103,3 +103,25 @@ def test_table_with_controls_matches_one_call_per_combination() -> None:
         expected = fairness_metrics(y[mask], yhat[mask], a[mask])
         assert row.to_dict() == pytest.approx(expected, nan_ok=True)
         assert math.isnan(row["equal_opportunity_difference"]) == (seed == 2)
+
+
+def test_utility_table_matches_scikit_learn_per_combination() -> None:
+    import pandas as pd
+
+    from fairldp.metrics import utility_table
+
+    rng = np.random.default_rng(2)
+    n = 2000
+    by = pd.DataFrame({"seed": rng.integers(0, 4, n)})
+    y = rng.integers(0, 2, n)
+    score = np.round(rng.random(n) * 0.5 + 0.3 * y, 2)  # rounded: ties in the scores
+    yhat = (score >= 0.5).astype(int)
+    y[(by["seed"] == 3).to_numpy()] = 1  # one class only: AUC and balanced accuracy undefined
+    table = utility_table(y, yhat, score, by)
+    for (seed,), row in table.iterrows():
+        mask = (by["seed"] == seed).to_numpy()
+        if seed == 3:
+            assert math.isnan(row["roc_auc"]) and math.isnan(row["balanced_accuracy"])
+            assert row["accuracy"] == pytest.approx(np.mean(yhat[mask] == 1))
+            continue
+        assert row.to_dict() == pytest.approx(utility_metrics(y[mask], yhat[mask], score[mask]))

@@ -19,12 +19,9 @@ accuracy_difference                       gap in accuracy (overall accuracy equa
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, roc_auc_score
 
 __all__ = [
     "FAIRNESS_METRICS",
@@ -46,6 +43,8 @@ FAIRNESS_METRICS = (
 
 def utility_metrics(y_true: ArrayLike, y_pred: ArrayLike, y_score: ArrayLike) -> dict[str, float]:
     """Accuracy, balanced accuracy, F1 of the positive class, and ROC AUC from scores."""
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, roc_auc_score
+
     y_true = np.asarray(y_true)
     auc = roc_auc_score(y_true, y_score) if np.unique(y_true).size == 2 else float("nan")
     return {
@@ -56,6 +55,59 @@ def utility_metrics(y_true: ArrayLike, y_pred: ArrayLike, y_score: ArrayLike) ->
     }
 
 
+def utility_table(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    y_score: ArrayLike,
+    by: pd.DataFrame,
+) -> pd.DataFrame:
+    """:func:`utility_metrics` for every combination of the control columns ``by``, vectorized.
+
+    Accuracy, balanced accuracy and F1 come from per-combination confusion counts; ROC AUC is
+    the Mann-Whitney statistic ``(R+ - n+(n+ + 1)/2) / (n+ n-)`` with ``R+`` the sum of the
+    positives' mid-ranks of the score within the combination (ties count one half), which is
+    what scikit-learn's ``roc_auc_score`` computes. NaN where a combination has one class only.
+    """
+    y_true = np.asarray(y_true)
+    y_pred = np.asarray(y_pred)
+    by = by.reset_index(drop=True)
+    combo, uniques = pd.MultiIndex.from_frame(by).factorize(sort=True)
+    pos, hat = y_true == 1, y_pred == 1
+    rank = pd.Series(np.asarray(y_score, dtype=float)).groupby(combo).rank(method="average")
+    c = (
+        pd.DataFrame(
+            {
+                "c": combo,
+                "n": 1,
+                "pos": pos,
+                "tp": pos & hat,
+                "tn": ~pos & ~hat,
+                "fp": ~pos & hat,
+                "rpos": rank.to_numpy() * pos,
+            }
+        )
+        .groupby("c", sort=True)
+        .sum()
+    )
+    neg = c["n"] - c["pos"]
+    fn = c["pos"] - c["tp"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tpr = c["tp"] / c["pos"].where(c["pos"] > 0)
+        tnr = c["tn"] / neg.where(neg > 0)
+        f1_den = 2 * c["tp"] + c["fp"] + fn
+        out = pd.DataFrame(
+            {
+                "accuracy": (c["tp"] + c["tn"]) / c["n"],
+                "balanced_accuracy": (tpr + tnr) / 2,
+                "f1": (2 * c["tp"] / f1_den.where(f1_den > 0)).fillna(0.0),
+                "roc_auc": (c["rpos"] - c["pos"] * (c["pos"] + 1) / 2)
+                / (c["pos"] * neg).where((c["pos"] > 0) & (neg > 0)),
+            }
+        )
+    out.index = uniques[out.index.to_numpy()].set_names(list(by.columns))
+    return out.astype("float64")
+
+
 def fairness_table(
     y_true: ArrayLike,
     y_pred: ArrayLike,
@@ -64,56 +116,62 @@ def fairness_table(
 ) -> pd.DataFrame:
     """Group-fairness metrics for every combination of the control columns ``by``.
 
-    One fairlearn ``MetricFrame`` of the per-group selection rate, TPR, FPR and accuracy, with
-    ``by`` as its control features, gives all six metrics for all combinations at once (the
-    numbers of fairlearn's ``demographic_parity_difference`` etc., at a fraction of the cost of
-    one call per metric and combination). A rate that is undefined for some group (no
-    positives, or no negatives, in it) makes the metrics that use it NaN rather than a silently
-    wrong number. Returns one row per combination (index: the ``by`` columns).
+    The definitions are fairlearn's (``demographic_parity_difference`` etc., with
+    ``method="between_groups"``), computed from per-(combination, group) confusion counts in
+    one vectorized pass: fairlearn's ``MetricFrame`` calls each metric once per group and
+    control level, which took 44 s for the 220 (budget split, epsilon, seed, model)
+    combinations of one dataset of the default study, against milliseconds here. The tests
+    check the numbers against fairlearn's own functions. A rate that is undefined for some
+    group (no positives, or no negatives, in it) makes the metrics that use it NaN rather than
+    a silently wrong number. Returns one row per combination (index: the ``by`` columns).
     """
-    from fairlearn.metrics import (
-        MetricFrame,
-        false_positive_rate,
-        selection_rate,
-        true_positive_rate,
-    )
-
     y_true = np.asarray(y_true)
     y_pred = np.asarray(y_pred)
     sensitive = np.asarray(sensitive)
+    if not (y_true.shape == y_pred.shape == sensitive.shape) or y_true.ndim != 1:
+        raise ValueError("y_true, y_pred and sensitive must be 1-D arrays of the same length")
     if by is None:
         by = pd.DataFrame({"_all": np.zeros(y_true.size, dtype=np.int8)})
-    # one control column of combination codes: MetricFrame would otherwise evaluate the whole
-    # Cartesian product of the control columns' levels, most of which do not occur
-    combos = pd.MultiIndex.from_frame(by.reset_index(drop=True))
-    codes, uniques = combos.factorize(sort=True)
-    control = pd.Series(codes, name="_combo")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        mf = MetricFrame(
-            metrics={
-                "sel": selection_rate,
-                "tpr": true_positive_rate,
-                "fpr": false_positive_rate,
-                "acc": accuracy_score,
-            },
-            y_true=y_true,
-            y_pred=y_pred,
-            sensitive_features=sensitive,
-            control_features=control,
+    by = by.reset_index(drop=True)
+    combo, uniques = pd.MultiIndex.from_frame(by).factorize(sort=True)
+    group = pd.factorize(sensitive, sort=True)[0]
+    pos, hat = y_true == 1, y_pred == 1
+    counts = (
+        pd.DataFrame(
+            {
+                "c": combo,
+                "g": group,
+                "n": 1,
+                "pos": pos,
+                "neg": ~pos,
+                "sel": hat,
+                "tp": pos & hat,
+                "fp": ~pos & hat,
+                "ok": y_true == y_pred,
+            }
         )
-        diff = mf.difference(method="between_groups")
-        ratio = mf.ratio(method="between_groups")
-    # rates undefined for some group: every group of a combination needs positives and negatives
-    counts = pd.DataFrame({"c": codes, "g": sensitive, "pos": y_true == 1, "neg": y_true == 0})
-    per_group = counts.groupby(["c", "g"], observed=True)[["pos", "neg"]].sum() > 0
-    defined = per_group.groupby(level="c").all().reindex(diff.index, fill_value=False)
-    tpr = diff["tpr"].where(defined["pos"])
-    fpr = diff["fpr"].where(defined["neg"])
+        .groupby(["c", "g"], sort=True)
+        .sum()
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rates = pd.DataFrame(
+            {
+                "sel": counts["sel"] / counts["n"],
+                "tpr": counts["tp"] / counts["pos"].where(counts["pos"] > 0),
+                "fpr": counts["fp"] / counts["neg"].where(counts["neg"] > 0),
+                "acc": counts["ok"] / counts["n"],
+            }
+        )
+    g = rates.groupby(level="c", sort=True)
+    lo, hi = g.min(skipna=False), g.max(skipna=False)
+    diff = hi - lo
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio_sel = lo["sel"] / hi["sel"].where(hi["sel"] > 0)
+    tpr, fpr = diff["tpr"], diff["fpr"]
     out = pd.DataFrame(
         {
             "demographic_parity_difference": diff["sel"],
-            "demographic_parity_ratio": ratio["sel"],
+            "demographic_parity_ratio": ratio_sel,
             "equal_opportunity_difference": tpr,
             "equalized_odds_difference": np.fmax(tpr, fpr).where(tpr.notna() & fpr.notna()),
             "predictive_equality_difference": fpr,

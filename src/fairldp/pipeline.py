@@ -293,10 +293,10 @@ def evaluate(
     rows (the only stage that reads it), written as one tidy table.
 
     Each predictions file names its dataset, protocol and epsilon in its metadata; the metrics
-    of all (budget split, seed, model) combinations of a dataset come from one fairlearn
-    ``MetricFrame`` with those as control features.
+    of all (protocol, epsilon, budget split, seed, model) combinations of a dataset are computed
+    in one vectorized pass (:func:`fairldp.metrics.utility_table`, :func:`fairness_table`).
     """
-    from fairldp.metrics import fairness_table, utility_metrics
+    from fairldp.metrics import fairness_table, utility_table
 
     with timed("evaluate"):
         truths = {}
@@ -326,11 +326,7 @@ def evaluate(
                 raise ValueError(f"{ds}: predictions for rows that are not test rows")
             y, yhat = df[spec.target].to_numpy(), df["y_pred"].to_numpy()
             fair = fairness_table(y, yhat, df[spec.protected].astype(str).to_numpy(), df[keys])
-            target = spec.target
-            util = df.groupby(keys, sort=True, observed=True).apply(
-                lambda g, t=target: pd.Series(utility_metrics(g[t], g["y_pred"], g["y_score"])),
-                include_groups=False,
-            )
+            util = utility_table(y, yhat, df["y_score"].to_numpy(), df[keys])
             table = util.join(fair, how="left").reset_index()  # only combinations that exist
             long = table.melt(id_vars=keys, var_name="metric", value_name="value")
             rows.append(long.assign(study=study, dataset=ds))
