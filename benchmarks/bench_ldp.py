@@ -1,13 +1,14 @@
 """Benchmark of fairldp.ldp against multi-freq-ldpy and pure-ldp (not a timed test).
 
     bash benchmarks/setup_peers.sh          # once: peers in benchmarks/.venv-peers
-    python benchmarks/bench_ldp.py [--quick]
+    python benchmarks/bench_ldp.py [--quick] [--only N,K]
 
 All implementations get the same inputs (codes drawn once, eps = 1). fairldp times are the
 median of repeated runs of perturb + estimate on all n users. The peers privatize one user per
 Python call, so they are timed on the first m users (m = min(n, M)) and the time is
 extrapolated linearly to n (both their client loop and their aggregation are linear in n);
-this is stated in the output. Writes benchmarks/out/ldp.md and prints it.
+this is stated in the output. Writes benchmarks/out/ldp.md and prints it (``--only N,K``:
+re-measure one ``(n, k)`` cell and print it without writing the file or the memory table).
 """
 
 from __future__ import annotations
@@ -75,18 +76,28 @@ def fmt_t(s: float | None) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer repeats, smaller peer subsample")
+    ap.add_argument(
+        "--only",
+        metavar="N,K",
+        help="only this n and k (e.g. 1e6,10); prints the table, does not write ldp.md",
+    )
     args = ap.parse_args()
-    ns = (10_000, 100_000, 1_000_000)
-    ks = (2, 10, 100)
+    ns: tuple[int, ...] = (10_000, 100_000, 1_000_000)
+    ks: tuple[int, ...] = (2, 10, 100)
+    if args.only:
+        n_only, k_only = (int(float(v)) for v in args.only.split(","))
+        ns, ks = (n_only,), (k_only,)
     m_peer = 2_000 if args.quick else 10_000
-    reps = {10_000: 5, 100_000: 5, 1_000_000: 3} if not args.quick else dict.fromkeys(ns, 1)
-    x_all = np.random.default_rng(20240601).integers(0, 100, max(ns))  # codes mod k per k
+    reps = dict.fromkeys(ns, 1) if args.quick else {n: 5 if n <= 100_000 else 3 for n in ns}
+    # codes mod k per k; at least 1e6 of them for the baselines below
+    x_all = np.random.default_rng(20240601).integers(0, 100, max(*ns, 1_000_000))
 
     lines = [
         "# fairldp.ldp benchmark",
         "",
         f"- machine: {platform.machine()}, {platform.python_version()}, numpy {np.__version__}, "
-        f"{'--quick' if args.quick else 'full'} run, eps = {EPS}",
+        f"{'--quick' if args.quick else 'full'} run{f', --only {args.only}' if args.only else ''}, "
+        f"eps = {EPS}",
         f"- fairldp: median of {sorted(set(reps.values()))} runs of perturb + estimate "
         "(unbiased) on all n users.",
         f"- peers: one user per Python call; timed ONCE on the first m = min(n, {m_peer}) users "
@@ -177,6 +188,10 @@ def main() -> None:
         lines.append(
             f"| oue | {k} | {fmt_t(tu)} | {fmt_t(ta)} | {tu / ta:.2f}x | n*k uniforms at once |"
         )
+
+    if args.only:
+        print("\n".join(lines))
+        return
 
     # ---- memory: UE at n = 1e6, k = 100 ---------------------------------------------------
     k = 100

@@ -28,6 +28,11 @@ from fairldp.ldp.validation import check_codes
 
 __all__ = ["SS"]
 
+#: scratch memory per block of users in :meth:`SS.perturb` (about the L2 cache), and the
+#: smallest block (fewer Python-level steps for large ``omega``)
+_SCRATCH_BYTES = 1 << 21
+_MIN_ROWS = 1024
+
 
 class SS(PureProtocol):
     """Subset selection with subset size ``omega = max(1, round(k / (e^eps + 1)))``."""
@@ -57,28 +62,64 @@ class SS(PureProtocol):
     def perturb(self, x: ArrayLike, rng: np.random.Generator) -> BitReports:
         """Subsets as bit-packed indicator rows.
 
-        Per user ``k + 1`` uniforms: the first decides whether the true value is included
-        (``u_0 >= 1 - p*``), the other ``k`` are random keys; the true value's key is forced
-        to -1 (included) or 2 (excluded) and the ``omega`` smallest keys form the subset, so the
-        other members are a uniform random subset of the right size.
+        Per user ``omega + 1`` uniforms, drawn row by row (so the reports do not depend on the
+        block size): ``u_0 >= 1 - p*`` decides whether the true value is included, and
+        ``u_1, ..., u_omega`` drive Floyd's sampler of a uniform random subset of the ``k - 1``
+        other values: step ``i`` (``j = k - 1 - omega + i``) picks ``t = floor(u_{i+1} (j + 1))``
+        in ``[0, j]``, or ``j`` if ``t`` is taken already. Users who include the true value
+        skip step 0, so they get ``omega - 1`` other values, the others ``omega``. Others are
+        indexed ``0..k-2`` and mapped to values by ``t -> t + (t >= x)``. Floyd's sampler gives
+        every subset of the right size the same probability (up to the 2^-53 grid of ``u``, as
+        with the random keys that it replaces), so the report distribution is unchanged; the
+        reports drawn from a given seed differ from the earlier key-sorting sampler.
         """
         codes = check_codes(x, self.k)
         n, k, w = codes.size, self.k, self.omega
-        step = chunk_rows(n, k + 1, self.chunk_elements)
-        blocks = []
+        j0 = k - 1 - w
+        # rows per block: the protocol's cap, and about _SCRATCH_BYTES of scratch per block
+        # (the uniforms, the dense bits and a few per-user temporaries), >= _MIN_ROWS
+        row_bytes = 8 * (w + 1) + k + 48
+        step = min(
+            chunk_rows(n, k + 1, self.chunk_elements),
+            max(_MIN_ROWS, chunk_rows(n, row_bytes, _SCRATCH_BYTES)),
+        )
+        packed = np.empty(-(-n * k // 8), dtype=np.uint8)
+        u_buf = np.empty(step * (w + 1))
+        bits_buf = np.empty(step * k, dtype=bool)
+        base_all = np.arange(0, step * k, k)  # flat index of each row's first bit
+        f_buf = np.empty(step)
+        t_buf = np.empty(step, dtype=np.intp)
+        g_buf = np.empty(step, dtype=bool)
         for s in range(0, n, step):
-            c = codes[s : s + step]
-            m = c.size
-            u = rng.random((m, k + 1))
-            include = u[:, 0] >= self.exclude
-            keys = u[:, 1:]
-            rows = np.arange(m)
-            keys[rows, c] = np.where(include, -1.0, 2.0)
-            idx = np.argpartition(keys, w - 1, axis=1)[:, :w]  # omega < k always
-            bits = np.zeros((m, k), dtype=bool)
-            np.put_along_axis(bits, idx, True, axis=1)
-            blocks.append(np.packbits(bits.ravel()))
-        return BitReports.from_blocks(blocks, n, k)
+            m = min(step, n - s)
+            c = codes[s : s + m]
+            u = u_buf[: m * (w + 1)].reshape(m, w + 1)
+            rng.random(out=u)
+            base = base_all[:m]
+            bits = bits_buf[: m * k]
+            bits.fill(False)
+            f, t, g = f_buf[:m], t_buf[:m], g_buf[:m]
+            for i in range(w):
+                j = j0 + i
+                # t = floor(u (j + 1)) in [0, j]: u <= 1 - 2^-53 rounds u (j + 1) below j + 1
+                np.multiply(u[:, i + 1], j + 1, out=f)
+                t[...] = f
+                np.greater_equal(t, c, out=g)  # others -> values: skip the true value
+                np.add(t, g, out=t)
+                np.add(t, base, out=t)
+                if i == 0:
+                    # included users take their own value here instead (it is never drawn)
+                    pick = np.where(u[:, 0] >= self.exclude, base + c, t)
+                else:
+                    # Floyd: if t is taken, take j (never taken before step i)
+                    fallback = base + j
+                    np.less_equal(c, j, out=g)
+                    np.add(fallback, g, out=fallback)
+                    pick = np.where(bits[t], fallback, t)
+                bits[pick] = True
+            b0 = s * k // 8  # s is a multiple of 8: blocks start on a byte
+            packed[b0 : b0 + -(-m * k // 8)] = np.packbits(bits)
+        return BitReports(packed, n, k)
 
     def n_reports(self, reports: BitReports) -> int:
         return reports.n

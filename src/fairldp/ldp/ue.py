@@ -26,6 +26,9 @@ from fairldp.ldp.validation import check_codes
 
 __all__ = ["OUE", "SUE", "UnaryEncoding", "perturb_bits"]
 
+#: bits drawn per block in :func:`perturb_bits`: 512 KiB of uniforms, kept in the L2 cache
+_BLOCK_ELEMENTS = 1 << 16
+
 
 def perturb_bits(
     codes: NDArray[np.int64],
@@ -37,20 +40,30 @@ def perturb_bits(
 ) -> BitReports:
     """Bits ``B[i, v] ~ Bernoulli(p if v == codes[i] else q)``, independent, bit-packed.
 
-    One uniform per bit, ``u[i, v] < p or q``, drawn row block by row block. Uniform doubles
-    are drawn sequentially from the generator, so the result is identical for any block size.
+    One uniform per bit, ``u[i, v] < p or q``, drawn row block by row block into one reused,
+    cache-sized buffer (blocks of at most ``chunk_elements`` and about ``_BLOCK_ELEMENTS``
+    bits, a multiple of 8 rows) and packed straight into the output. Uniform doubles are drawn
+    sequentially from the generator, so the result is identical for any block size.
     """
     n = codes.size
-    step = chunk_rows(n, k, chunk_elements)
-    blocks = []
+    step = min(chunk_rows(n, k, chunk_elements), chunk_rows(n, k, _BLOCK_ELEMENTS))
+    packed = np.empty(-(-n * k // 8), dtype=np.uint8)
+    u_buf = np.empty(step * k)
+    bits_buf = np.empty(step * k, dtype=bool)
+    own_buf = np.empty(step, dtype=np.intp)
+    base_all = np.arange(0, step * k, k)  # flat index of each row's first bit
     for s in range(0, n, step):
-        c = codes[s : s + step]
-        u = rng.random((c.size, k))
-        bits = u < q
-        rows = np.arange(c.size)
-        bits[rows, c] = u[rows, c] < p
-        blocks.append(np.packbits(bits.ravel()))
-    return BitReports.from_blocks(blocks, n, k)
+        m = min(step, n - s)
+        u = u_buf[: m * k]
+        rng.random(out=u)
+        bits = bits_buf[: m * k]
+        np.less(u, q, out=bits)
+        own = own_buf[:m]
+        np.add(base_all[:m], codes[s : s + m], out=own)
+        bits[own] = u[own] < p
+        b0 = s * k // 8  # s is a multiple of 8: blocks start on a byte
+        packed[b0 : b0 + -(-m * k // 8)] = np.packbits(bits)
+    return BitReports(packed, n, k)
 
 
 class UnaryEncoding(PureProtocol):
