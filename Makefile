@@ -37,5 +37,9 @@ dry-run: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_workflow.py
 
+bench-ldp: $(STAMP)
+	bash benchmarks/setup_peers.sh
+	$(BIN)/python benchmarks/bench_ldp.py
+
 clean:
 	rm -rf results data/prepared logs .snakemake
