@@ -13,11 +13,13 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas and pyarrow are imported where they are used, so that a job that writes only text
+# (provenance) does not pay for them.
 
 __all__ = ["META_KEY", "atomic_write_text", "read_metadata", "read_parquet", "write_parquet"]
 
@@ -35,6 +37,9 @@ def write_parquet(
     df: pd.DataFrame, path: str | os.PathLike[str], meta: dict[str, Any] | None = None
 ) -> None:
     """Write ``df`` to ``path`` atomically, with ``meta`` (JSON-serialisable) in the schema."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     path = Path(path)
     table = pa.Table.from_pandas(df, preserve_index=False)
     if meta is not None:
@@ -53,12 +58,16 @@ def write_parquet(
 
 def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The fairldp metadata of a Parquet file ({} if it has none)."""
+    import pyarrow.parquet as pq
+
     raw = (pq.read_schema(path).metadata or {}).get(META_KEY)
     return json.loads(raw) if raw else {}
 
 
 def read_parquet(path: str | os.PathLike[str], columns: list[str] | None = None) -> pd.DataFrame:
     """Read a table; its fairldp metadata is in ``df.attrs["fairldp"]``."""
+    import pandas as pd
+
     df = pd.read_parquet(path, columns=columns)
     df.attrs["fairldp"] = read_metadata(path)
     return df

@@ -26,11 +26,8 @@ Here ``{cell}`` is ``{dataset}/{protocol}/eps{epsilon}``; budget splits and seed
 
 from __future__ import annotations
 
-import logging
 import math
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +37,7 @@ from fairldp.datasets import get_dataset, stratified_split
 from fairldp.datasets.raw import check_categories, load_prepared, write_prepared
 from fairldp.io import read_parquet, write_parquet
 from fairldp.rng import derive_int_seed
+from fairldp.runlog import log, timed
 
 # Heavy libraries (scikit-learn, LightGBM, fairlearn, matplotlib) are imported inside the stages
 # that use them: every Snakemake job is a new process, and its start-up counts as overhead.
@@ -55,7 +53,6 @@ __all__ = [
     "train",
 ]
 
-log = logging.getLogger("fairldp")
 
 METRICS_COLUMNS = [
     "study",
@@ -68,14 +65,6 @@ METRICS_COLUMNS = [
     "metric",
     "value",
 ]
-
-
-@contextmanager
-def timed(stage: str) -> Iterator[None]:
-    """Log the wall time of a stage's own computation (``compute_seconds=``)."""
-    t0 = time.perf_counter()
-    yield
-    log.info("stage=%s compute_seconds=%.4f", stage, time.perf_counter() - t0)
 
 
 def _load(path: str | Path, dataset: str) -> pd.DataFrame:
@@ -361,34 +350,6 @@ def epsilon_value(text: str) -> float:
     return math.inf if text == "inf" else float(text)
 
 
-def setup_logging(log_file: str | Path | None) -> None:
-    """Log to ``log_file`` (a Snakemake ``log:``) and stderr; uncaught errors go to both."""
-    import sys
-    import traceback
-
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
-    if log_file:
-        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(logging.FileHandler(log_file, mode="w", encoding="utf-8"))
-    logging.basicConfig(
-        level=logging.INFO,
-        handlers=handlers,
-        force=True,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-
-    def hook(exc_type: type[BaseException], exc: BaseException, tb: object) -> None:
-        log.error(
-            "stage failed: %s: %s\n%s",
-            exc_type.__name__,
-            exc,
-            "".join(traceback.format_exception(exc_type, exc, tb)),
-        )
-        sys.__excepthook__(exc_type, exc, tb)  # type: ignore[arg-type]
-
-    sys.excepthook = hook
-
-
 def figures(
     metrics: str | Path,
     dataset: str,
@@ -406,19 +367,3 @@ def figures(
                 paths = [outputs[f"{group}_{model}_{ext}"] for ext in ("png", "pdf")]
                 title = f"{dataset}, {model}: {group} vs ε (mean and 95% CI over seeds)"
                 plot_metric_grid(df, dataset, model, names, paths, title=title)
-
-
-def write_provenance(record: dict[str, object], out_json: str | Path, out_html: str | Path) -> None:
-    """Write the provenance record as JSON and as an HTML page for the report."""
-    import html
-    import json
-
-    from fairldp.io import atomic_write_text
-
-    text = json.dumps(record, indent=2, sort_keys=True, default=str)
-    atomic_write_text(text + "\n", out_json)
-    page = (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Provenance</title></head>"
-        f"<body><h1>Provenance of this run</h1><pre>{html.escape(text)}</pre></body></html>\n"
-    )
-    atomic_write_text(page, out_html)

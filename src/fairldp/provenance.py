@@ -10,7 +10,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PACKAGES", "git_state", "package_versions", "provenance"]
+__all__ = ["PACKAGES", "git_state", "package_versions", "provenance", "write_provenance"]
 
 PACKAGES = (
     "fairldp",
@@ -22,7 +22,6 @@ PACKAGES = (
     "lightgbm",
     "fairlearn",
     "matplotlib",
-    "seaborn",
     "snakemake",
 )
 
@@ -67,3 +66,18 @@ def provenance(config: dict[str, Any], repo: str | Path) -> dict[str, Any]:
         "packages": package_versions(),
         "config": json.loads(json.dumps(config, default=str)),
     }
+
+
+def write_provenance(record: dict[str, object], out_json: str | Path, out_html: str | Path) -> None:
+    """Write the provenance record as JSON and as an HTML page for the report."""
+    import html
+
+    from fairldp.io import atomic_write_text
+
+    text = json.dumps(record, indent=2, sort_keys=True, default=str)
+    atomic_write_text(text + "\n", out_json)
+    page = (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Provenance</title></head>"
+        f"<body><h1>Provenance of this run</h1><pre>{html.escape(text)}</pre></body></html>\n"
+    )
+    atomic_write_text(page, out_html)

@@ -3,6 +3,7 @@
 import _src  # noqa: F401  (fairldp from src/ when not installed)
 
 from fairldp import pipeline
+from fairldp.runlog import setup_logging
 
-pipeline.setup_logging(snakemake.log[0])
+setup_logging(snakemake.log[0])
 pipeline.prepare(snakemake.wildcards.dataset, snakemake.params.raw_dir, snakemake.output[0])

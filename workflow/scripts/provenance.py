@@ -2,7 +2,8 @@
 
 import _src  # noqa: F401  (fairldp from src/ when not installed)
 
-from fairldp import pipeline
+from fairldp.provenance import write_provenance
+from fairldp.runlog import setup_logging
 
-pipeline.setup_logging(snakemake.log[0])
-pipeline.write_provenance(snakemake.params.record, snakemake.output.json, snakemake.output.html)
+setup_logging(snakemake.log[0])
+write_provenance(snakemake.params.record, snakemake.output.json, snakemake.output.html)

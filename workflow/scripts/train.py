@@ -3,8 +3,9 @@
 import _src  # noqa: F401  (fairldp from src/ when not installed)
 
 from fairldp import pipeline
+from fairldp.runlog import setup_logging
 
-pipeline.setup_logging(snakemake.log[0])
+setup_logging(snakemake.log[0])
 pipeline.train(
     snakemake.wildcards.dataset,
     snakemake.input[0],
