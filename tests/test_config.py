@@ -40,7 +40,7 @@ def test_schema_lists_exactly_the_registered_datasets_and_protocols(schema: dict
 BAD = [
     (
         {"datasets": ["adult", "mnist"]},
-        r"'datasets\[1\]': 'mnist' is not allowed; allowed values: \['adult', 'german'\]",
+        r"'datasets\[1\]': 'mnist' is not allowed; allowed values: \['adult', 'compas', 'german'\]",
     ),
     ({"protocols": ["grrr"]}, r"'protocols\[0\]': 'grrr' is not allowed; allowed values: \["),
     ({"epsilons": [1, 0]}, r"'epsilons\[1\]': 0 is not allowed; must be a finite number > 0"),

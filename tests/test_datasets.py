@@ -111,5 +111,43 @@ def test_empty_file_is_reported(tmp_path: Path, raw_dir: Path) -> None:
 
 
 def test_unknown_dataset_lists_registered() -> None:
-    with pytest.raises(KeyError, match=r"registered: \['adult', 'german'\]"):
+    with pytest.raises(KeyError, match=r"registered: \['adult', 'compas', 'german'\]"):
         get_dataset("adlut")
+
+
+SHARED_COMPAS = (
+    Path(__file__).resolve().parents[2] / "shared" / "datasets" / "compas-scores-two-years.csv"
+)
+
+
+def test_compas_vendored_file_has_no_identifiers(raw_dir: Path) -> None:
+    df = prepare(get_dataset("compas"), raw_dir)
+    assert len(df) == 6172  # ProPublica's filtered two-year sample
+    assert df["race"].value_counts()["African-American"] == 3175
+    raw = gzip.decompress((raw_dir / "compas-two-years-derived.csv.gz").read_bytes())
+    header = raw.split(b"\n", 1)[0].decode().split(",")
+    for identifier in (
+        "id",
+        "name",
+        "first",
+        "last",
+        "dob",
+        "c_case_number",
+        "r_case_number",
+        "vr_case_number",
+        "c_jail_in",
+        "c_jail_out",
+        "compas_screening_date",
+    ):
+        assert identifier not in header
+
+
+@pytest.mark.skipif(not SHARED_COMPAS.exists(), reason="needs ../shared/datasets (present in CI)")
+def test_compas_derivation_reproduces_the_vendored_file(raw_dir: Path) -> None:
+    from fairldp.datasets.compas import SOURCE, derive_compas
+
+    source = SHARED_COMPAS.read_bytes()
+    assert hashlib.sha256(source).hexdigest() == SOURCE.sha256
+    derived = derive_compas(source)
+    assert derived == gzip.decompress((raw_dir / "compas-two-years-derived.csv.gz").read_bytes())
+    assert hashlib.sha256(derived).hexdigest() == get_dataset("compas").raw_files[0].sha256

@@ -96,7 +96,7 @@ def register(spec: DatasetSpec) -> DatasetSpec:
 def get_dataset(name: str) -> DatasetSpec:
     """The spec of a registered dataset; the error lists the registered names."""
     # importing the modules registers their datasets
-    from fairldp.datasets import adult, german  # noqa: F401
+    from fairldp.datasets import adult, compas, german  # noqa: F401
 
     try:
         return REGISTRY[name]
