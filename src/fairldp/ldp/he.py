@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from fairldp.ldp.base import FrequencyProtocol, PureProtocol, _check_counts
+from fairldp.ldp.base import FrequencyProtocol, _check_counts
 from fairldp.ldp.reports import BitReports, chunk_rows
-from fairldp.ldp.ue import perturb_bits
+from fairldp.ldp.ue import UnaryEncoding
 from fairldp.ldp.validation import check_codes
 
 __all__ = ["SHE", "THE", "the_probabilities"]
@@ -55,8 +55,14 @@ def _optimal_theta(epsilon: float) -> float:
     return float(res.x)
 
 
-class THE(PureProtocol):
-    """Thresholded histogram encoding with the variance-optimal threshold ``theta``."""
+class THE(UnaryEncoding):
+    """Thresholded histogram encoding: bits ``1[e_x + Laplace(2/eps) > theta]``, with the
+    variance-optimal threshold ``theta`` in (1/2, 1) (Wang et al., USENIX Security 2017).
+
+    The thresholded bits are a unary encoding with ``p* = P(1 + L > theta)`` and
+    ``q* = P(L > theta)`` (:func:`the_probabilities`), so perturbation, estimation and the
+    encoding for learning are those of :class:`~fairldp.ldp.ue.UnaryEncoding`.
+    """
 
     name = "the"
 
@@ -64,25 +70,11 @@ class THE(PureProtocol):
         super().__init__(epsilon, k)
         self.scale = 2.0 / self.epsilon
         self.theta = _optimal_theta(self.epsilon)
-        self.p, self.q, self.pq_gap = the_probabilities(self.epsilon, self.theta)
-        self.p_star, self.q_star = self.p, self.q
-        self.ibu_in, self.ibu_out = self.p * (1 - self.q), self.q * (1 - self.p)
+        self._set(*the_probabilities(self.epsilon, self.theta))
 
     @property
     def params(self) -> dict[str, Any]:
         return {**super().params, "theta": self.theta, "scale": self.scale}
-
-    def perturb(self, x: ArrayLike, rng: np.random.Generator) -> BitReports:
-        """Thresholded bits ``1[e_x + Laplace(2/eps) > theta]``, bit-packed."""
-        codes = check_codes(x, self.k)
-        return perturb_bits(codes, self.k, self.p, self.q, rng, self.chunk_elements)
-
-    def n_reports(self, reports: BitReports) -> int:
-        return reports.n
-
-    def encode_rows(self, reports: BitReports, start: int, stop: int) -> NDArray[np.uint8]:
-        """The thresholded bits."""
-        return reports.unpack(start, stop)
 
 
 class SHE(FrequencyProtocol):
