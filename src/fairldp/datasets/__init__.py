@@ -1,5 +1,6 @@
 """Benchmark datasets: a registry of specs, checksum-verified raw files, parsers and splits."""
 
+from fairldp.datasets.download import DownloadError, fetch
 from fairldp.datasets.raw import ChecksumError, DataFormatError, load_prepared, prepare
 from fairldp.datasets.registry import (
     REGISTRY,
@@ -16,7 +17,9 @@ __all__ = [
     "ChecksumError",
     "DataFormatError",
     "DatasetSpec",
+    "DownloadError",
     "RawFile",
+    "fetch",
     "get_dataset",
     "load_prepared",
     "prepare",
