@@ -48,7 +48,10 @@ BAD = [
     ({"epsilons": ["one"]}, r"'epsilons\[0\]': 'one' is not allowed; must be a finite number > 0"),
     ({"epsilons": [float("inf")]}, r"'epsilons\[0\]': inf is not allowed"),
     ({"epsilons": []}, r"'epsilons' is empty"),
-    ({"seeds": [0, -1]}, r"'seeds\[1\]': -1 is not allowed; must be an integer >= 0"),
+    (
+        {"seeds": [0, -1]},
+        r"'seeds\[1\]': -1 is not allowed; must be an integer in \[0, 2\^31 - 1\]",
+    ),
     (
         {"budget_splits": ["equal"]},
         r"'budget_splits\[0\]': 'equal' is not allowed; allowed values: \['uniform', 'k_based'\]",

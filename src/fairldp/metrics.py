@@ -163,7 +163,8 @@ def fairness_table(
             }
         )
     g = rates.groupby(level="c", sort=True)
-    lo, hi = g.min(skipna=False), g.max(skipna=False)
+    undefined = rates.isna().groupby(level="c", sort=True).any()  # NaN for any group -> NaN
+    lo, hi = g.min().mask(undefined), g.max().mask(undefined)
     diff = hi - lo
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio_sel = lo["sel"] / hi["sel"].where(hi["sel"] > 0)

@@ -313,6 +313,12 @@ def evaluate(
             df = preds.merge(truths[ds], on=["seed", "row_id"], how="left", validate="many_to_one")
             if df[spec.target].isna().any():
                 raise ValueError(f"{ds}: predictions for rows that are not test rows")
+            n_test = truths[ds].groupby("seed").size()
+            sizes = df.groupby(keys, sort=False).size()
+            expected = n_test.reindex(sizes.index.get_level_values("seed")).to_numpy()
+            if (sizes.to_numpy() != expected).any():
+                bad = dict(zip(keys, sizes.index[sizes.to_numpy() != expected][0], strict=True))
+                raise ValueError(f"{ds}: predictions {bad} do not cover all test rows")
             y, yhat = df[spec.target].to_numpy(), df["y_pred"].to_numpy()
             fair = fairness_table(y, yhat, df[spec.protected].astype(str).to_numpy(), df[keys])
             util = utility_table(y, yhat, df["y_score"].to_numpy(), df[keys])

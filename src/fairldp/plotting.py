@@ -129,5 +129,7 @@ def plot_metric_grid(
         fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), frameon=False)
     for path in outputs:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=150, bbox_inches="tight")
+        # no creation date in PDFs: the same metrics give the same bytes
+        meta = {"CreationDate": None} if str(path).endswith(".pdf") else None
+        fig.savefig(path, dpi=150, bbox_inches="tight", metadata=meta)
     plt.close(fig)

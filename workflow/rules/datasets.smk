@@ -7,6 +7,7 @@ rule prepare_dataset:
     output:
         "data/prepared/{dataset}.parquet",
     params:
+        code=CODE,
         raw_dir=RAW_DIR,
     log:
         "logs/prepare_dataset/{dataset}.log",
@@ -25,6 +26,7 @@ rule split_dataset:
         train=f"{R}/splits/{{dataset}}/train.parquet",
         test=f"{R}/splits/{{dataset}}/test.parquet",
     params:
+        code=CODE,
         seeds=lambda wildcards: seeds(),
         test_size=lambda wildcards: config["test_size"],
     log:

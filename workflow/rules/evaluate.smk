@@ -1,5 +1,5 @@
 # Stage 5: utility and fairness on the TRUE protected attribute of the test rows, for every
-# grid cell, in one job (one fairlearn MetricFrame per dataset): the tidy metrics table.
+# grid cell, in one job (one vectorized pass per dataset): the tidy metrics table.
 
 
 rule evaluate:
@@ -9,6 +9,7 @@ rule evaluate:
     output:
         f"{R}/metrics.parquet",
     params:
+        code=CODE,
         study=lambda wildcards: config["study"],
     log:
         f"{R}/logs/evaluate.log",

@@ -8,6 +8,7 @@ rule figures:
         **figure_outputs("png"),
         **figure_outputs("pdf"),
     params:
+        code=CODE,
         models=lambda wildcards: list(config["models"]),
         fairness=list(FAIRNESS_METRICS),
         utility=list(UTILITY_METRICS),

@@ -9,6 +9,7 @@ rule perturb:
     output:
         f"{R}/perturbed/{CELL}.parquet",
     params:
+        code=CODE,
         epsilon=epsilon_of,
         budget_splits=lambda wildcards: list(config["budget_splits"]),
         seeds=lambda wildcards: seeds(),

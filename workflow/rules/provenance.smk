@@ -12,7 +12,7 @@ rule provenance:
             category="Provenance",
         ),
     params:
-        record=_provenance(dict(config), workflow.basedir),
+        record={**_provenance(dict(config), workflow.basedir), "package_hash": CODE},
     log:
         f"{R}/logs/provenance.log",
     benchmark:

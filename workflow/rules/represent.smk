@@ -8,6 +8,7 @@ rule represent:
     output:
         f"{R}/represented/{CELL}.parquet",
     params:
+        code=CODE,
         method="identity",
     log:
         f"{R}/logs/represent/{CELL}.log",

@@ -8,6 +8,7 @@ rule train:
     output:
         f"{R}/predictions/{CELL}.parquet",
     params:
+        code=CODE,
         models=lambda wildcards: list(config["models"]),
         seeds=lambda wildcards: seeds(),
     log:

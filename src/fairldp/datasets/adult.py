@@ -4,6 +4,11 @@ Preprocessing as in Arcolezi, Makhlouf & Palamidessi (DBSec 2023): rows with a m
 ('?') are dropped (45,222 rows remain); ``fnlwgt`` (a census sampling weight), the redundant
 ``education_num`` and the capital columns are not used; the sensitive attributes are sex,
 race, native-country and age (age as a categorical over 17..90, k = 74). Target: income > 50K.
+
+Note for studies of LDP on ``sex``: the unperturbed feature ``relationship`` is a near-exact
+proxy for it in 46% of the rows (Husband: 18,665 men and 1 woman; Wife: 2,090 women and 1
+man), as in the anchor study's preprocessing, which keeps it; drop it to study LDP without
+this proxy.
 """
 
 from __future__ import annotations

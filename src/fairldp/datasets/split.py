@@ -17,7 +17,8 @@ def stratified_split(
     seed: int,
     *keys: str,
 ) -> NDArray[np.bool_]:
-    """Boolean mask of test rows: in every stratum, ``round(test_size * n_s)`` rows at random.
+    """Boolean mask of test rows: in every stratum, ``floor(test_size * n_s + 1/2)`` rows at
+    random (a stratum of one or two rows gets no test row at ``test_size = 0.2``).
 
     Each row gets a uniform key from the stream ``(seed, "split", *keys)``; within each stratum
     the rows with the smallest keys go to the test split. Vectorized (one sort), and a row's
