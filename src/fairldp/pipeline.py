@@ -44,6 +44,7 @@ from fairldp.runlog import log, timed
 
 __all__ = [
     "METRICS_COLUMNS",
+    "download",
     "evaluate",
     "figures",
     "perturb",
@@ -75,10 +76,42 @@ def _load(path: str | Path, dataset: str) -> pd.DataFrame:
     return out
 
 
-def prepare(dataset: str, raw_dir: str | Path, out: str | Path) -> None:
-    """Parse the vendored raw files of ``dataset`` into its typed table."""
+def download(
+    file: str,
+    out_dir: str | Path,
+    timeout: float = 60.0,
+    retries: int = 3,
+    mirror: str | None = None,
+) -> None:
+    """Fetch a registered raw file into ``out_dir`` (verified before it appears there).
+
+    ``mirror``: a base URL to fetch ``{mirror}/{file}`` from instead of the canonical address
+    (an institutional mirror); the sha256 of the registry is checked all the same.
+    """
+    from dataclasses import replace
+
+    from fairldp.datasets import fetch
+    from fairldp.datasets.registry import find_raw_file
+
+    with timed("download"):
+        spec, raw = find_raw_file(file)
+        if mirror:
+            raw = replace(raw, url=f"{mirror.rstrip('/')}/{raw.name}")
+        fetch(
+            replace(raw, vendored=None),
+            out_dir,
+            dataset=spec.name,
+            timeout=timeout,
+            retries=retries,
+        )
+
+
+def prepare(
+    dataset: str, raw_dir: str | Path, out: str | Path, download_dir: str | Path | None = None
+) -> None:
+    """Parse the raw files of ``dataset`` (vendored, else downloaded) into its typed table."""
     with timed("prepare"):
-        df = write_prepared(get_dataset(dataset), raw_dir, out)
+        df = write_prepared(get_dataset(dataset), raw_dir, out, download_dir)
         log.info("prepared %s: %d rows x %d columns", dataset, *df.shape)
 
 

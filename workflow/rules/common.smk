@@ -1,6 +1,7 @@
 # Configuration checks, constants and input functions shared by every rule.
 import hashlib
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -46,6 +47,10 @@ def package_hash():
 CODE = package_hash()
 R = config["results"].rstrip("/")
 RAW_DIR = str(Path(workflow.basedir) / "data" / "raw")
+DOWNLOADS = "data/downloads"
+RAW_FILE_NAMES = sorted(
+    r.name for spec in REGISTRY.values() for r in (*spec.raw_files, *spec.sources)
+)
 ENV = "../envs/fairldp.yaml"
 GRID = study_grid(config)
 CELL = "{dataset}/{protocol}/eps{eps}"
@@ -55,6 +60,7 @@ wildcard_constraints:
     dataset="|".join(sorted(REGISTRY)),
     protocol="|".join(["none", *PROTOCOLS]),
     eps=r"inf|\d+(\.\d+)?",
+    file="|".join(re.escape(f) for f in RAW_FILE_NAMES),
 
 
 def seeds():
@@ -62,8 +68,20 @@ def seeds():
 
 
 def raw_files(wildcards):
+    """The vendored copy of each raw file of the dataset, else its download."""
     spec = get_dataset(wildcards.dataset)
-    return [os.path.join(RAW_DIR, r.vendored) for r in spec.raw_files]
+    return [
+        os.path.join(RAW_DIR, r.vendored)
+        if r.vendored and os.path.exists(os.path.join(RAW_DIR, r.vendored))
+        else f"{DOWNLOADS}/{r.name}"
+        for r in spec.raw_files
+    ]
+
+
+def download_settings():
+    settings = {"timeout": 60.0, "retries": 3, "mirror": None}
+    settings.update(config.get("download") or {})
+    return settings
 
 
 def epsilon_of(wildcards):

@@ -1,4 +1,22 @@
-# Stage 1: vendored raw files -> typed table; typed table -> train/test splits for every seed.
+# Stage 1: raw files (vendored, else downloaded and verified) -> typed table; typed table ->
+# train/test splits for every seed.
+
+
+rule download:
+    output:
+        f"{DOWNLOADS}/{{file}}",
+    params:
+        code=CODE,
+        out_dir=lambda wildcards, output: os.path.dirname(output[0]),
+        settings=lambda wildcards: download_settings(),
+    log:
+        "logs/download/{file}.log",
+    benchmark:
+        "logs/download/{file}.benchmark.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/download.py"
 
 
 rule prepare_dataset:
@@ -9,6 +27,7 @@ rule prepare_dataset:
     params:
         code=CODE,
         raw_dir=RAW_DIR,
+        download_dir=DOWNLOADS,
     log:
         "logs/prepare_dataset/{dataset}.log",
     benchmark:

@@ -6,4 +6,9 @@ from fairldp import pipeline
 from fairldp.runlog import setup_logging
 
 setup_logging(snakemake.log[0])
-pipeline.prepare(snakemake.wildcards.dataset, snakemake.params.raw_dir, snakemake.output[0])
+pipeline.prepare(
+    snakemake.wildcards.dataset,
+    snakemake.params.raw_dir,
+    snakemake.output[0],
+    download_dir=snakemake.params.download_dir,
+)

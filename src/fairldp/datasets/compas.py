@@ -124,5 +124,6 @@ COMPAS = register(
             "length_of_stay",
         ),
         preprocessing=__doc__ or "",
+        sources=(SOURCE,),
     )
 )

@@ -18,6 +18,7 @@ __all__ = [
     "check_categories",
     "load_prepared",
     "prepare",
+    "read_raw",
     "read_vendored",
 ]
 
@@ -83,9 +84,34 @@ def check_categories(
     return out
 
 
-def prepare(spec: DatasetSpec, raw_dir: str | Path) -> pd.DataFrame:
-    """Parse the vendored raw files of ``spec`` into its typed table (with a ``row_id`` column)."""
-    files: Mapping[str, bytes] = {r.name: read_vendored(r, raw_dir) for r in spec.raw_files}
+def read_raw(raw: RawFile, raw_dir: str | Path, download_dir: str | Path | None = None) -> bytes:
+    """The verified bytes of a raw file: its vendored copy in ``raw_dir`` if there is one,
+    else the downloaded file ``download_dir/raw.name`` (see :func:`fairldp.datasets.fetch`)."""
+    if raw.vendored is not None and (Path(raw_dir) / raw.vendored).exists():
+        return read_vendored(raw, raw_dir)
+    if download_dir is not None and (Path(download_dir) / raw.name).exists():
+        path = Path(download_dir) / raw.name
+        data = path.read_bytes()
+        if sha256_bytes(data) != raw.sha256:
+            raise ChecksumError(
+                f"{path}: sha256 is {sha256_bytes(data)}, expected {raw.sha256} ({raw.url})"
+            )
+        return data
+    where = Path(download_dir or raw_dir) / raw.name
+    raise FileNotFoundError(
+        f"{raw.name} is neither vendored nor downloaded: download {raw.url} (the workflow's "
+        f"'download' rule does) or place it by hand at {where} (sha256 {raw.sha256})"
+    )
+
+
+def prepare(
+    spec: DatasetSpec, raw_dir: str | Path, download_dir: str | Path | None = None
+) -> pd.DataFrame:
+    """Parse the raw files of ``spec`` (vendored, else downloaded) into its typed table, with
+    a ``row_id`` column."""
+    files: Mapping[str, bytes] = {
+        r.name: read_raw(r, raw_dir, download_dir) for r in spec.raw_files
+    }
     df = spec.parser(files, spec)
     if df.empty:
         raise DataFormatError(f"{spec.name}: parsing {list(files)} gave no rows")
@@ -113,9 +139,11 @@ def prepared_metadata(spec: DatasetSpec) -> dict[str, object]:
     }
 
 
-def write_prepared(spec: DatasetSpec, raw_dir: str | Path, out: str | Path) -> pd.DataFrame:
+def write_prepared(
+    spec: DatasetSpec, raw_dir: str | Path, out: str | Path, download_dir: str | Path | None = None
+) -> pd.DataFrame:
     """Prepare ``spec`` and write it atomically to ``out`` with provenance metadata."""
-    df = prepare(spec, raw_dir)
+    df = prepare(spec, raw_dir, download_dir)
     write_parquet(df, out, meta=prepared_metadata(spec))
     return df
 

@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["REGISTRY", "REGISTRY_VERSION", "Attribute", "DatasetSpec", "RawFile", "get_dataset"]
+__all__ = [
+    "REGISTRY",
+    "REGISTRY_VERSION",
+    "Attribute",
+    "DatasetSpec",
+    "RawFile",
+    "find_raw_file",
+    "get_dataset",
+]
 
 REGISTRY_VERSION = "1"
 
@@ -61,6 +69,7 @@ class DatasetSpec:
     categorical: tuple[Attribute, ...]
     numeric: tuple[str, ...]
     preprocessing: str = ""
+    sources: tuple[RawFile, ...] = ()  # upstream files a raw file is derived from (COMPAS)
 
     def __post_init__(self) -> None:
         names = [a.name for a in self.sensitive]
@@ -91,6 +100,17 @@ def register(spec: DatasetSpec) -> DatasetSpec:
         raise ValueError(f"dataset {spec.name!r} is registered twice")
     REGISTRY[spec.name] = spec
     return spec
+
+
+def find_raw_file(name: str) -> tuple[DatasetSpec, RawFile]:
+    """The dataset and registry entry of a raw (or upstream source) file, by file name."""
+    get_dataset("adult")  # imports the dataset modules
+    for spec in REGISTRY.values():
+        for raw in (*spec.raw_files, *spec.sources):
+            if raw.name == name:
+                return spec, raw
+    known = sorted(r.name for s in REGISTRY.values() for r in (*s.raw_files, *s.sources))
+    raise KeyError(f"no registered raw file {name!r}; known: {known}")
 
 
 def get_dataset(name: str) -> DatasetSpec:
