@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from fairldp.datasets.download import DownloadError, fetch
+from fairldp.datasets.download import DownloadError, expected_sha256, fetch, pin_sha256
 from fairldp.datasets.raw import ChecksumError
 from fairldp.datasets.registry import RawFile
 
@@ -96,7 +96,7 @@ def dest(tmp_path: Path) -> Path:
     return tmp_path / "raw"  # fetch creates it
 
 
-def _raw(url: str, sha: str = SHA, vendored: str | None = None) -> RawFile:
+def _raw(url: str, sha: str | None = SHA, vendored: str | None = None) -> RawFile:
     return RawFile(name="toy.csv", url=url, sha256=sha, vendored=vendored)
 
 
@@ -193,4 +193,60 @@ def test_unreachable_host(dest: Path) -> None:
     msg = str(info.value)
     assert "toy" in msg and url in msg
     assert str(dest / "toy.csv") in msg and SHA in msg
+    assert list(dest.iterdir()) == []
+
+
+# Files without a published checksum: the first download pins its digest in a lock file
+# (trust on first use); later runs verify against the pin.
+
+
+def test_first_download_pins_the_digest(
+    server: _Server, dest: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    lock = tmp_path / "checksums.lock"
+    raw = _raw(server.url("/good"), sha=None)
+    path = fetch(raw, dest, dataset="toy", lock=lock)
+    assert path.read_bytes() == DATA
+    assert expected_sha256(raw, lock) == SHA
+    assert f"toy.csv\t{SHA}\t{raw.url}" in lock.read_text()
+    assert any("pinned" in r.getMessage() for r in caplog.records)
+    assert fetch(raw, dest, dataset="toy", lock=lock) == path  # second run: no download
+    assert server.hits["/good"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".checksums.lock.flock", "checksums.lock", "raw"
+    ]  # fmt: skip
+
+
+def test_pinned_digest_rejects_changed_upstream_file(
+    server: _Server, dest: Path, tmp_path: Path
+) -> None:
+    lock = tmp_path / "checksums.lock"
+    pin_sha256(lock, _raw(server.url("/corrupt"), sha=None), SHA)
+    with pytest.raises(ChecksumError) as info:
+        fetch(_raw(server.url("/corrupt"), sha=None), dest, dataset="toy", lock=lock)
+    assert SHA in str(info.value) and BAD_SHA in str(info.value)
+    assert list(dest.iterdir()) == []
+
+
+def test_conflicting_pin_is_refused(tmp_path: Path) -> None:
+    lock = tmp_path / "checksums.lock"
+    raw = _raw("http://127.0.0.1/x", sha=None)
+    pin_sha256(lock, raw, SHA)
+    pin_sha256(lock, raw, SHA)  # the same pin again is fine
+    with pytest.raises(ChecksumError, match="pinned to"):
+        pin_sha256(lock, raw, BAD_SHA)
+    assert expected_sha256(raw, lock) == SHA
+
+
+def test_unpinned_file_without_lock_is_an_error(server: _Server, dest: Path) -> None:
+    with pytest.raises(ChecksumError, match="no published sha256"):
+        fetch(_raw(server.url("/good"), sha=None), dest, dataset="toy")
+    assert server.hits["/good"] == 0
+
+
+def test_failed_first_download_pins_nothing(server: _Server, dest: Path, tmp_path: Path) -> None:
+    lock = tmp_path / "checksums.lock"
+    with pytest.raises(DownloadError, match="404"):
+        fetch(_raw(server.url("/nope"), sha=None), dest, dataset="toy", lock=lock, retries=1)
+    assert not lock.exists()
     assert list(dest.iterdir()) == []

@@ -25,13 +25,14 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from fairldp.datasets.raw import ChecksumError, read_vendored
 from fairldp.datasets.registry import RawFile
 
-__all__ = ["DownloadError", "fetch"]
+__all__ = ["LOCK_FILE", "DownloadError", "expected_sha256", "fetch", "pin_sha256"]
 
 log = logging.getLogger("fairldp")
 
@@ -40,6 +41,63 @@ LOG_EVERY = 2.0  # seconds between progress messages
 USER_AGENT = "fairldp python-urllib"
 
 Opener = Callable[..., Any]
+
+#: default lock file of pinned digests (files without a published checksum), relative to the
+#: working directory of a study: ``name<TAB>sha256<TAB>url`` per line, sorted by name.
+LOCK_FILE = Path("data/checksums.lock")
+
+
+def _read_lock(lock: Path) -> dict[str, tuple[str, str]]:
+    """``name -> (sha256, url)`` of a lock file (empty if it does not exist)."""
+    pins: dict[str, tuple[str, str]] = {}
+    if not lock.exists():
+        return pins
+    for i, line in enumerate(lock.read_text().splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3 or len(parts[1]) != 64:
+            raise ValueError(f"{lock}:{i}: expected 'name<TAB>sha256<TAB>url', got {line!r}")
+        pins[parts[0]] = (parts[1], parts[2])
+    return pins
+
+
+def expected_sha256(raw: RawFile, lock: str | Path | None = None) -> str | None:
+    """The digest ``raw`` must have: the registry's, else the one pinned in ``lock``, else
+    None (never downloaded yet)."""
+    if raw.sha256 is not None:
+        return raw.sha256
+    if lock is None:
+        return None
+    pinned = _read_lock(Path(lock)).get(raw.name)
+    return pinned[0] if pinned else None
+
+
+def pin_sha256(lock: str | Path, raw: RawFile, digest: str) -> None:
+    """Record ``digest`` for ``raw`` in ``lock`` (trust on first use), under an exclusive
+    file lock and atomically, so parallel download jobs cannot lose each other's pins. A
+    different digest already pinned for the file is an error."""
+    import fcntl
+
+    lock = Path(lock)
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock.with_name(f".{lock.name}.flock"), "w") as guard:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        pins = _read_lock(lock)
+        old = pins.get(raw.name, (digest, ""))[0]
+        if old != digest:
+            raise ChecksumError(f"{lock}: {raw.name} is pinned to {old}, not {digest}")
+        pins[raw.name] = (digest, raw.url)
+        lines = [f"{n}\t{d}\t{u}\n" for n, (d, u) in sorted(pins.items())]
+        tmp = lock.with_name(f".{lock.name}.tmp")
+        tmp.write_text(
+            "# sha256 pinned on first download (no published checksum); commit this file\n"
+            + "".join(lines)
+        )
+        os.replace(tmp, lock)
+
+
+_TOFU = "trust-on-first-use"  # sentinel digest: accept any bytes, the caller pins them
 
 
 class DownloadError(RuntimeError):
@@ -88,6 +146,7 @@ def fetch(
     retries: int = 3,
     backoff: float = 1.0,
     opener: Opener | None = None,
+    lock: str | Path | None = None,
 ) -> Path:
     """The path of a verified copy of ``raw`` under ``raw_dir``, downloading it if needed.
 
@@ -109,9 +168,31 @@ def fetch(
     at once. ``opener`` has the signature of :func:`urllib.request.urlopen` (the default);
     pass ``urllib.request.build_opener(...).open`` to use custom handlers.
 
+    Files without a published checksum (``raw.sha256 is None``) are checked against the digest
+    pinned in ``lock`` (see :func:`pin_sha256`); the first download pins it, with a warning.
+
     Raises :class:`DownloadError` (network/HTTP, with the status code and how to install the
     file by hand) or :class:`ChecksumError` (with the expected and actual digests).
     """
+    if raw.sha256 is None:
+        if lock is None:
+            raise ChecksumError(
+                f"{dataset}: {raw.name} has no published sha256; pass a lock file to pin it"
+            )
+        pinned = expected_sha256(raw, lock)
+        if pinned is None:
+            path = fetch(
+                replace(raw, sha256=_TOFU), raw_dir, dataset=dataset, timeout=timeout,
+                retries=retries, backoff=backoff, opener=opener,
+            )  # fmt: skip
+            digest = _sha256_file(path)
+            pin_sha256(lock, raw, digest)
+            log.warning(
+                "%s: %s has no published checksum; pinned sha256 %s in %s (commit it)",
+                dataset, raw.name, digest, lock,
+            )  # fmt: skip
+            return path
+        raw = replace(raw, sha256=pinned)
     if Path(raw.name).name != raw.name or raw.name in ("", ".", ".."):
         raise ValueError(f"{dataset}: raw file name {raw.name!r} must be a plain file name")
     if retries < 1:
@@ -131,7 +212,7 @@ def fetch(
     # 2. earlier download (or a copy placed by hand)
     if target.exists():
         digest = _sha256_file(target)
-        if digest != raw.sha256:
+        if digest != raw.sha256 and raw.sha256 != _TOFU:
             raise ChecksumError(
                 f"{dataset}: existing file {target} has sha256 {digest}, expected {raw.sha256} "
                 f"(the canonical {raw.url}); it is left untouched: delete it to download again, "
@@ -211,7 +292,7 @@ def _download_once(
             out.flush()
             os.fsync(out.fileno())
         digest = h.hexdigest()
-        if digest != raw.sha256:
+        if digest != raw.sha256 and raw.sha256 != _TOFU:
             raise ChecksumError(
                 f"{dataset}: {raw.name} downloaded from {raw.url} has sha256 {digest}, "
                 f"expected {raw.sha256}; it was discarded (the upstream file may have changed: "

@@ -84,17 +84,32 @@ def check_categories(
     return out
 
 
-def read_raw(raw: RawFile, raw_dir: str | Path, download_dir: str | Path | None = None) -> bytes:
+def read_raw(
+    raw: RawFile,
+    raw_dir: str | Path,
+    download_dir: str | Path | None = None,
+    lock: str | Path | None = None,
+) -> bytes:
     """The verified bytes of a raw file: its vendored copy in ``raw_dir`` if there is one,
-    else the downloaded file ``download_dir/raw.name`` (see :func:`fairldp.datasets.fetch`)."""
+    else the downloaded file ``download_dir/raw.name`` (see :func:`fairldp.datasets.fetch`),
+    checked against the registry's sha256 or, for files without one, the digest pinned in
+    ``lock``."""
     if raw.vendored is not None and (Path(raw_dir) / raw.vendored).exists():
         return read_vendored(raw, raw_dir)
     if download_dir is not None and (Path(download_dir) / raw.name).exists():
+        from fairldp.datasets.download import expected_sha256
+
         path = Path(download_dir) / raw.name
-        data = path.read_bytes()
-        if sha256_bytes(data) != raw.sha256:
+        expected = expected_sha256(raw, lock)
+        if expected is None:
             raise ChecksumError(
-                f"{path}: sha256 is {sha256_bytes(data)}, expected {raw.sha256} ({raw.url})"
+                f"{path}: no sha256 is published or pinned for it (lock file {lock}); "
+                "fetch it with fairldp.datasets.fetch(..., lock=...) to pin its digest"
+            )
+        data = path.read_bytes()
+        if sha256_bytes(data) != expected:
+            raise ChecksumError(
+                f"{path}: sha256 is {sha256_bytes(data)}, expected {expected} ({raw.url})"
             )
         return data
     where = Path(download_dir or raw_dir) / raw.name
@@ -105,17 +120,24 @@ def read_raw(raw: RawFile, raw_dir: str | Path, download_dir: str | Path | None 
 
 
 def prepare(
-    spec: DatasetSpec, raw_dir: str | Path, download_dir: str | Path | None = None
+    spec: DatasetSpec,
+    raw_dir: str | Path,
+    download_dir: str | Path | None = None,
+    lock: str | Path | None = None,
+    params: Mapping[str, object] | None = None,
 ) -> pd.DataFrame:
     """Parse the raw files of ``spec`` (vendored, else downloaded) into its typed table, with
-    a ``row_id`` column."""
-    files: Mapping[str, bytes] = {
-        r.name: read_raw(r, raw_dir, download_dir) for r in spec.raw_files
-    }
-    df = spec.parser(files, spec)
+    a ``row_id`` column. Synthetic datasets are drawn by ``spec.generator(**params)`` (``n``,
+    ``seed`` and the generator's parameters)."""
+    if spec.generator is not None:
+        df = spec.generator(**dict(params or {}))
+        files: Mapping[str, bytes] = {}
+    else:
+        files = {r.name: read_raw(r, raw_dir, download_dir, lock) for r in spec.raw_files}
+        df = spec.parser(files, spec)
     if df.empty:
         raise DataFormatError(f"{spec.name}: parsing {list(files)} gave no rows")
-    df = check_categories(df, spec, source=f"{spec.name} ({', '.join(files)})")
+    df = check_categories(df, spec, source=f"{spec.name} ({', '.join(files) or 'generated'})")
     for col in spec.numeric:
         if df[col].isna().any():
             raise DataFormatError(f"{spec.name}: numeric column {col!r} has missing values")
@@ -125,11 +147,26 @@ def prepare(
     return df
 
 
-def prepared_metadata(spec: DatasetSpec) -> dict[str, object]:
+def prepared_metadata(
+    spec: DatasetSpec,
+    lock: str | Path | None = None,
+    params: Mapping[str, object] | None = None,
+) -> dict[str, object]:
+    from fairldp.datasets.download import expected_sha256
+
     return {
         "dataset": spec.name,
         "registry_version": REGISTRY_VERSION,
-        "sources": [{"file": r.name, "url": r.url, "sha256": r.sha256} for r in spec.raw_files],
+        "sources": [
+            {
+                "file": r.name,
+                "url": r.url,
+                "sha256": expected_sha256(r, lock),
+                "pinned": r.sha256 is None,
+            }
+            for r in spec.raw_files
+        ],
+        "generator_params": dict(params or {}),
         "target": spec.target,
         "positive_label": spec.positive_label,
         "protected": spec.protected,
@@ -140,11 +177,16 @@ def prepared_metadata(spec: DatasetSpec) -> dict[str, object]:
 
 
 def write_prepared(
-    spec: DatasetSpec, raw_dir: str | Path, out: str | Path, download_dir: str | Path | None = None
+    spec: DatasetSpec,
+    raw_dir: str | Path,
+    out: str | Path,
+    download_dir: str | Path | None = None,
+    lock: str | Path | None = None,
+    params: Mapping[str, object] | None = None,
 ) -> pd.DataFrame:
     """Prepare ``spec`` and write it atomically to ``out`` with provenance metadata."""
-    df = prepare(spec, raw_dir, download_dir)
-    write_parquet(df, out, meta=prepared_metadata(spec))
+    df = prepare(spec, raw_dir, download_dir, lock, params)
+    write_parquet(df, out, meta=prepared_metadata(spec, lock, params))
     return df
 
 

@@ -31,12 +31,21 @@ REGISTRY_VERSION = "1"
 
 @dataclass(frozen=True)
 class RawFile:
-    """One raw file: canonical address, sha256 of its bytes, optional vendored gzip copy."""
+    """One raw file: canonical address, sha256 of its bytes, optional vendored gzip copy.
+
+    ``sha256=None`` marks an upstream file whose publisher gives no checksum and that was never
+    available to us offline (LSAC, Diabetes 130-US, ACS PUMS): its digest is pinned on first
+    download in a lock file (:data:`fairldp.datasets.download.LOCK_FILE`) and verified on every
+    later use (trust on first use; commit the lock file to fix the bytes of a study).
+    ``derived_from``: the raw file is computed from that (upstream) file by the dataset module
+    (COMPAS), not downloaded.
+    """
 
     name: str
     url: str
-    sha256: str
+    sha256: str | None
     vendored: str | None = None  # file name under data/raw/ (gzip-compressed copy)
+    derived_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,8 @@ class DatasetSpec:
     numeric: tuple[str, ...]
     preprocessing: str = ""
     sources: tuple[RawFile, ...] = ()  # upstream files a raw file is derived from (COMPAS)
+    #: synthetic datasets: ``generator(n, seed, **params)`` draws the table (no raw files)
+    generator: Callable[..., pd.DataFrame] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         names = [a.name for a in self.sensitive]
@@ -116,7 +127,7 @@ def find_raw_file(name: str) -> tuple[DatasetSpec, RawFile]:
 def get_dataset(name: str) -> DatasetSpec:
     """The spec of a registered dataset; the error lists the registered names."""
     # importing the modules registers their datasets
-    from fairldp.datasets import adult, compas, german  # noqa: F401
+    from fairldp.datasets import acs, adult, compas, diabetes, german, lsac, synthetic  # noqa: F401
 
     try:
         return REGISTRY[name]

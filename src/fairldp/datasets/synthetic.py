@@ -371,3 +371,117 @@ def scenario(
         out[f"Xn{j}"] = _categorical(_binary(stream("Xn", j).random(n), 0.5), (0, 1))
     out["Y"] = _categorical(y, (0, 1))
     return pd.DataFrame(out)
+
+
+# ------------------------------------------------------- registry entries (config-selectable)
+
+
+def _as_prepared(df: pd.DataFrame, target: str = "Y") -> pd.DataFrame:
+    """Sensitive/feature columns as Categoricals, the target as int8 (the prepared format)."""
+    out = df.copy()
+    out[target] = out[target].astype("int64").astype("int8")
+    return out
+
+
+def _joint_generator(
+    n: int = 20_000, seed: int = 0, table: Sequence[Sequence[float]] | None = None
+) -> pd.DataFrame:
+    """Draws of a binary joint P(A, X, Y) given as rows ``[a, x, y, p]`` (default: the
+    Makhlouf et al. 2024 example)."""
+    joint = (
+        makhlouf_2024_example()
+        if table is None
+        else pd.DataFrame([list(r) for r in table], columns=["A", "X", "Y", "p"])
+    )
+    for col in ("A", "X", "Y"):
+        if not set(joint[col]) <= {0, 1}:
+            raise ValueError(f"synthetic table: column {col} must hold 0 or 1")
+    joint = joint.astype({"A": int, "X": int, "Y": int})
+    full = pd.MultiIndex.from_product([(0, 1)] * 3, names=["A", "X", "Y"])
+    joint = joint.set_index(["A", "X", "Y"])["p"].reindex(full, fill_value=0.0).reset_index()
+    return _as_prepared(discrete_joint(joint, n, seed))
+
+
+def _multi_generator(n: int = 20_000, seed: int = 0, quantile: float = 0.5) -> pd.DataFrame:
+    return _as_prepared(multi_attribute_scenario(n, seed, quantile=quantile))
+
+
+def _scenario_generator(
+    n: int = 20_000,
+    seed: int = 0,
+    p_group: float = 0.3,
+    base_rates: Sequence[float] = (0.3, 0.5),
+    proxy_strength: float = 0.8,
+) -> pd.DataFrame:
+    return _as_prepared(
+        scenario(
+            n, seed, p_group=p_group, base_rates=base_rates,
+            proxy_strength=proxy_strength, n_features=2,
+        )
+    )  # fmt: skip
+
+
+def _register_synthetic() -> None:
+    from fairldp.datasets.registry import Attribute, DatasetSpec, register
+
+    binary = (0, 1)
+    common = {
+        "raw_files": (),
+        "licence": "generated (no licence needed)",
+        "parser": lambda files, spec: pd.DataFrame(),
+        "target": "Y",
+        "positive_label": "1",
+        "preprocessing": __doc__ or "",
+    }
+    register(
+        DatasetSpec(
+            name="synthetic_joint",
+            title="Discrete joint table P(A, X, Y) (Makhlouf et al. 2024 example by default)",
+            citation="Makhlouf, K., Arcolezi, H. H., Zhioua, S., Ben Brahim, G. & Palamidessi, "
+            "C. (2024). On the impact of multi-dimensional local differential privacy on fairness.",
+            protected="A",
+            sensitive=(Attribute("A", binary),),
+            categorical=(Attribute("X", binary),),
+            numeric=(),
+            generator=_joint_generator,
+            **common,  # type: ignore[arg-type]
+        )
+    )
+    register(
+        DatasetSpec(
+            name="synthetic_multi",
+            title="Multi-attribute scenario C, A, M -> Y (Makhlouf et al. 2023)",
+            citation="Makhlouf, K. et al. (2023). On the impact of multi-dimensional local "
+            "differential privacy on fairness. arXiv:2312.04404.",
+            protected="A",
+            sensitive=(
+                Attribute("A", binary),
+                Attribute("C", binary),
+                Attribute("M", (0, 1, 2)),
+            ),
+            categorical=(),
+            numeric=(),
+            generator=_multi_generator,
+            **common,  # type: ignore[arg-type]
+        )
+    )
+    register(
+        DatasetSpec(
+            name="synthetic_scenario",
+            title="Group imbalance, base-rate gap and a proxy of A",
+            citation="fairldp (this package): fairldp.datasets.synthetic.scenario.",
+            protected="A",
+            sensitive=(Attribute("A", binary),),
+            categorical=(
+                Attribute("Xp", binary),
+                Attribute("Xn1", binary),
+                Attribute("Xn2", binary),
+            ),
+            numeric=(),
+            generator=_scenario_generator,
+            **common,  # type: ignore[arg-type]
+        )
+    )
+
+
+_register_synthetic()
