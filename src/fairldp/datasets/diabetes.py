@@ -61,7 +61,7 @@ def parse_diabetes(files: Mapping[str, bytes], spec: DatasetSpec) -> pd.DataFram
     name = spec.raw_files[0].name
     source = f"{name}:diabetic_data.csv"
     csv = member_of_zip(files[name], name, "diabetic_data.csv")
-    df = read_csv_columns(csv, source, COLUMNS, dtype=str, keep_default_na=False)
+    df = read_csv_columns(csv, source, COLUMNS, as_text=True)
     df["race"] = df["race"].replace({"?": "Unknown", "": "Unknown"})
     invalid = df["gender"] == "Unknown/Invalid"
     if invalid.any():

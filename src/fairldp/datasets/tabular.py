@@ -28,25 +28,39 @@ def member_of_zip(data: bytes, source: str, member_suffix: str) -> bytes:
 
 
 def read_csv_columns(
-    data: bytes, source: str, columns: Sequence[str], **kwargs: object
+    data: bytes, source: str, columns: Sequence[str], *, as_text: bool = False
 ) -> pd.DataFrame:
-    """Read only ``columns`` of a CSV; a malformed row, a missing column or an empty file is a
-    :class:`DataFormatError` naming ``source``."""
+    """Read only ``columns`` of a CSV with a header line.
+
+    Parsed by pyarrow, which (unlike pandas with ``usecols``) checks that every row has as
+    many fields as the header. A row with too many or too few fields, a missing column or an
+    empty file is a :class:`DataFormatError` naming ``source``. With ``as_text`` every column
+    is read as text and an empty field stays ``""``; otherwise types are inferred and an empty
+    field is missing (NaN).
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pv
+
     if not data.strip():
         raise DataFormatError(f"{source}: the file is empty")
+    header = data.split(b"\n", 1)[0].decode("utf-8", errors="replace").strip().split(",")
+    header = [h.strip('"') for h in header]
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise DataFormatError(f"{source}: columns {missing} are missing")
+    convert = pv.ConvertOptions(
+        include_columns=list(columns),
+        column_types=dict.fromkeys(columns, pa.string()) if as_text else None,
+        strings_can_be_null=not as_text,
+        null_values=[] if as_text else None,
+    )
     try:
-        header = pd.read_csv(io.BytesIO(data), nrows=0, **kwargs).columns  # type: ignore[arg-type]
-        missing = [c for c in columns if c not in header]
-        if missing:
-            raise DataFormatError(f"{source}: columns {missing} are missing")
-        df = pd.read_csv(io.BytesIO(data), usecols=list(columns), on_bad_lines="error", **kwargs)  # type: ignore[arg-type]
-    except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
-        if isinstance(exc, DataFormatError):
-            raise
+        table = pv.read_csv(io.BytesIO(data), convert_options=convert)
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise DataFormatError(f"{source}: malformed rows ({exc})") from None
-    if df.empty:
+    if table.num_rows == 0:
         raise DataFormatError(f"{source}: no data rows")
-    return df
+    return table.to_pandas()
 
 
 def to_int_codes(df: pd.DataFrame, source: str, columns: Sequence[str]) -> pd.DataFrame:
