@@ -40,7 +40,7 @@ def test_schema_lists_exactly_the_registered_datasets_and_protocols(schema: dict
 BAD = [
     (
         {"datasets": ["adult", "mnist"]},
-        r"'datasets\[1\]': 'mnist' is not allowed; allowed values: \['adult', 'compas', 'german'\]",
+        r"'datasets\[1\]': 'mnist' is not allowed; allowed values: \['adult', 'compas', 'german',",
     ),
     ({"protocols": ["grrr"]}, r"'protocols\[0\]': 'grrr' is not allowed; allowed values: \["),
     ({"epsilons": [1, 0]}, r"'epsilons\[1\]': 0 is not allowed; must be a finite number > 0"),
@@ -57,6 +57,18 @@ BAD = [
         r"'budget_splits\[0\]': 'equal' is not allowed; allowed values: \['uniform', 'k_based'\]",
     ),
     ({"models": ["svm"]}, r"'models\[0\]': 'svm' is not allowed"),
+    ({"acs": {"states": ["California"]}}, r"'acs.states\[0\]': 'California' is not allowed"),
+    ({"acs": {"year": 2010}}, r"'acs.year': 2010 is not allowed"),
+    (
+        {"label_bias": {"kind": "underdiagnosis", "group": "Female"}},
+        r"config key 'rate' is missing under 'label_bias'",
+    ),
+    ({"label_bias": {"kind": "mislabel"}}, r"'label_bias.kind': 'mislabel' is not allowed"),
+    ({"synthetic": {"synthetic_scenario": {"n": 5}}}, r"'synthetic.synthetic_scenario.n': 5"),
+    (
+        {"synthetic": {"synthetic_multi": {"quantile": 1.5}}},
+        r"'synthetic.synthetic_multi.quantile'",
+    ),
 ]
 
 

@@ -111,7 +111,9 @@ def test_empty_file_is_reported(tmp_path: Path, raw_dir: Path) -> None:
 
 
 def test_unknown_dataset_lists_registered() -> None:
-    with pytest.raises(KeyError, match=r"registered: .*'adult', 'compas', 'diabetes', 'german', 'lsac'"):
+    with pytest.raises(
+        KeyError, match=r"registered: .*'adult', 'compas', 'diabetes', 'german', 'lsac'"
+    ):
         get_dataset("adlut")
 
 

@@ -62,3 +62,36 @@ def test_evaluate_joins_predictions_to_the_right_test_rows(
     with pytest.raises(ValueError, match="do not cover all test rows"):
         pipeline.evaluate([tmp_path / "partial.parquet"], [splits[1]], tmp_path / "m2.parquet", "t")
     assert not (tmp_path / "m2.parquet").exists()
+
+
+def test_label_bias_stage_biases_train_only_and_keeps_clean_labels(
+    splits: tuple[Path, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "train_biased.parquet"
+    pipeline.label_bias("german", splits[0], out, "underdiagnosis", rate=0.4, group="female")
+    clean, biased = read_parquet(splits[0]), read_parquet(out)
+    assert len(biased) == len(clean)
+    assert (biased["credit_clean"].to_numpy() == clean["credit"].to_numpy()).all()
+    eligible = (clean["sex"] == "female") & (clean["credit"] == 1)
+    flipped = biased["credit"].to_numpy() != clean["credit"].to_numpy()
+    assert not flipped[~eligible.to_numpy()].any()  # only positives of the group change
+    # realised flip rate ~ Binomial(m, 0.4) / m; m ~ 2 x 170 eligible rows: 4 SE < 0.11
+    m = int(eligible.sum())
+    assert abs(flipped.sum() / m - 0.4) < 4 * np.sqrt(0.4 * 0.6 / m)
+    meta = biased.attrs["fairldp"]["label_bias"]
+    assert meta["kind"] == "underdiagnosis" and set(meta["realised_rate"]) == {"0", "7"}
+    with pytest.raises(ValueError, match="not in sex domain"):
+        pipeline.label_bias("german", splits[0], tmp_path / "x.parquet", "underdiagnosis", 0.4, "F")
+    assert not (tmp_path / "x.parquet").exists()
+
+
+def test_prepare_synthetic_records_its_parameters(tmp_path: Path, raw_dir: Path) -> None:
+    params = {"n": 3000, "seed": 5, "p_group": 0.4, "base_rates": [0.2, 0.6]}
+    pipeline.prepare("synthetic_scenario", raw_dir, tmp_path / "s.parquet", params=params)
+    df = read_parquet(tmp_path / "s.parquet")
+    assert len(df) == 3000
+    assert df.attrs["fairldp"]["generator_params"] == params
+    assert df.attrs["fairldp"]["sources"] == []
+    again = tmp_path / "again.parquet"
+    pipeline.prepare("synthetic_scenario", raw_dir, again, params=params)
+    assert read_parquet(again).equals(df)  # the same parameters draw the same table

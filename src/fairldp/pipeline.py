@@ -44,9 +44,11 @@ from fairldp.runlog import log, timed
 
 __all__ = [
     "METRICS_COLUMNS",
+    "derive",
     "download",
     "evaluate",
     "figures",
+    "label_bias",
     "perturb",
     "prepare",
     "represent",
@@ -82,11 +84,13 @@ def download(
     timeout: float = 60.0,
     retries: int = 3,
     mirror: str | None = None,
+    lock: str | Path | None = None,
 ) -> None:
     """Fetch a registered raw file into ``out_dir`` (verified before it appears there).
 
     ``mirror``: a base URL to fetch ``{mirror}/{file}`` from instead of the canonical address
-    (an institutional mirror); the sha256 of the registry is checked all the same.
+    (an institutional mirror); the sha256 of the registry is checked all the same. ``lock``:
+    the lock file of pinned digests, for files without a published checksum.
     """
     from dataclasses import replace
 
@@ -95,6 +99,8 @@ def download(
 
     with timed("download"):
         spec, raw = find_raw_file(file)
+        if raw.derived_from is not None:
+            raise ValueError(f"{file} is derived from {raw.derived_from}, not downloaded")
         if mirror:
             raw = replace(raw, url=f"{mirror.rstrip('/')}/{raw.name}")
         fetch(
@@ -103,16 +109,130 @@ def download(
             dataset=spec.name,
             timeout=timeout,
             retries=retries,
+            lock=lock,
         )
 
 
+def derive(file: str, source: str | Path, out: str | Path) -> None:
+    """Compute a derived raw file (e.g. identifier-free COMPAS) from its verified upstream file.
+
+    The upstream file's sha256 is checked against the registry, and so is the derived output
+    before it is renamed into place: the derivation is deterministic, so a download gives the
+    same bytes as the vendored copy.
+    """
+    import os
+    import tempfile
+
+    from fairldp.datasets.raw import ChecksumError, sha256_bytes
+    from fairldp.datasets.registry import find_raw_file
+
+    with timed("derive"):
+        spec, raw = find_raw_file(file)
+        if raw.derive is None or raw.derived_from is None:
+            raise ValueError(f"{file} is not a derived file")
+        _, upstream = find_raw_file(raw.derived_from)
+        data = Path(source).read_bytes()
+        if upstream.sha256 is not None and sha256_bytes(data) != upstream.sha256:
+            raise ChecksumError(
+                f"{spec.name}: {source} has sha256 {sha256_bytes(data)}, expected "
+                f"{upstream.sha256} ({upstream.url})"
+            )
+        derived = raw.derive(data)
+        if raw.sha256 is not None and sha256_bytes(derived) != raw.sha256:
+            raise ChecksumError(
+                f"{spec.name}: deriving {file} from {source} gave sha256 {sha256_bytes(derived)}, "
+                f"expected {raw.sha256}"
+            )
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(derived)
+            os.replace(tmp, out)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        log.info("derived %s (%d bytes) from %s", file, len(derived), source)
+
+
 def prepare(
-    dataset: str, raw_dir: str | Path, out: str | Path, download_dir: str | Path | None = None
+    dataset: str,
+    raw_dir: str | Path,
+    out: str | Path,
+    download_dir: str | Path | None = None,
+    lock: str | Path | None = None,
+    params: dict[str, object] | None = None,
 ) -> None:
-    """Parse the raw files of ``dataset`` (vendored, else downloaded) into its typed table."""
+    """Parse the raw files of ``dataset`` (vendored, else downloaded) into its typed table;
+    synthetic datasets are drawn with ``params`` (``n``, ``seed`` and the generator's own)."""
     with timed("prepare"):
-        df = write_prepared(get_dataset(dataset), raw_dir, out, download_dir)
+        spec = get_dataset(dataset)
+        df = write_prepared(spec, raw_dir, out, download_dir, lock, params)
         log.info("prepared %s: %d rows x %d columns", dataset, *df.shape)
+
+
+def label_bias(
+    dataset: str,
+    train_split: str | Path,
+    out: str | Path,
+    kind: str,
+    rate: float,
+    group: str | int,
+    attribute: str | None = None,
+    positives_only: bool = True,
+) -> None:
+    """Bias the labels of the training rows of every seed (Blum & Stangl, FORC 2020).
+
+    ``kind``: ``underdiagnosis`` (positives of ``group`` flipped to negative with probability
+    ``rate`` = nu) or ``underrepresentation`` (eligible rows of ``group`` kept with probability
+    ``rate`` = beta). ``attribute``: the sensitive attribute defining the group (default: the
+    protected one). The clean labels stay in ``{target}_clean``; test splits are never biased,
+    so evaluation measures how the bias propagates into models.
+    """
+    from fairldp.labelbias import underdiagnosis, underrepresentation
+
+    with timed("label_bias"):
+        spec = get_dataset(dataset)
+        attribute = attribute or spec.protected
+        domain = spec.attribute(attribute).domain
+        if group not in domain:
+            raise ValueError(f"label_bias group {group!r} is not in {attribute} domain {domain}")
+        train = _load(train_split, dataset)
+        parts, realised = [], {}
+        for seed, rows in train.groupby("seed", sort=True):
+            seed_ = derive_int_seed(int(seed), "label_bias", dataset)
+            if kind == "underdiagnosis":
+                res = underdiagnosis(rows, spec.target, attribute, group, rate, seed_)
+            elif kind == "underrepresentation":
+                res = underrepresentation(
+                    rows, spec.target, attribute, group, rate, seed_, positives_only
+                )
+            else:
+                raise ValueError(
+                    f"label_bias kind must be 'underdiagnosis' or 'underrepresentation', "
+                    f"got {kind!r}"
+                )
+            parts.append(res.frame)
+            realised[str(seed)] = res.n_changed / max(int(res.eligible.sum()), 1)
+        table = pd.concat(parts, ignore_index=True)
+        meta = {
+            **train.attrs.get("fairldp", {}),
+            "label_bias": {
+                "kind": kind,
+                "rate": rate,
+                "attribute": attribute,
+                "group": group,
+                "positives_only": positives_only,
+                "realised_rate": realised,
+            },
+        }
+        write_parquet(table, out, meta=meta)
+        log.info(
+            "label bias %s on %s=%s with rate %s: realised %s of eligible rows changed",
+            kind, attribute, group, rate,
+            {s: round(r, 4) for s, r in realised.items()},
+        )  # fmt: skip
 
 
 def split(

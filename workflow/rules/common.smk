@@ -22,7 +22,8 @@ from fairldp.config import (
     study_grid,
     validate_config,
 )
-from fairldp.datasets import REGISTRY, get_dataset
+from fairldp.datasets import get_dataset, registered
+from fairldp.datasets import acs
 from fairldp.ldp import PROTOCOLS
 from fairldp.metrics import FAIRNESS_METRICS, UTILITY_METRICS
 
@@ -44,13 +45,17 @@ def package_hash():
     return h.hexdigest()[:16]
 
 
+# ACS tasks read the PUMS files of the configured survey year, horizon and states.
+acs.configure(**config.get("acs", {}))
 CODE = package_hash()
 R = config["results"].rstrip("/")
 RAW_DIR = str(Path(workflow.basedir) / "data" / "raw")
 DOWNLOADS = "data/downloads"
-RAW_FILE_NAMES = sorted(
-    r.name for spec in REGISTRY.values() for r in (*spec.raw_files, *spec.sources)
-)
+LOCK = "data/checksums.lock"
+REGISTRY = registered()
+ALL_RAW = {r.name: r for spec in REGISTRY.values() for r in (*spec.raw_files, *spec.sources)}
+DOWNLOADED = sorted(name for name, r in ALL_RAW.items() if r.derived_from is None)
+DERIVED = sorted(name for name, r in ALL_RAW.items() if r.derived_from is not None)
 ENV = "../envs/fairldp.yaml"
 GRID = study_grid(config)
 CELL = "{dataset}/{protocol}/eps{eps}"
@@ -60,7 +65,8 @@ wildcard_constraints:
     dataset="|".join(sorted(REGISTRY)),
     protocol="|".join(["none", *PROTOCOLS]),
     eps=r"inf|\d+(\.\d+)?",
-    file="|".join(re.escape(f) for f in RAW_FILE_NAMES),
+    file="|".join(re.escape(f) for f in DOWNLOADED),
+    derived="|".join(re.escape(f) for f in DERIVED),
 
 
 def seeds():
@@ -68,7 +74,8 @@ def seeds():
 
 
 def raw_files(wildcards):
-    """The vendored copy of each raw file of the dataset, else its download."""
+    """The vendored copy of each raw file of the dataset, else its download (or derivation);
+    none for a synthetic dataset."""
     spec = get_dataset(wildcards.dataset)
     return [
         os.path.join(RAW_DIR, r.vendored)
@@ -76,6 +83,56 @@ def raw_files(wildcards):
         else f"{DOWNLOADS}/{r.name}"
         for r in spec.raw_files
     ]
+
+
+def derivation_source(wildcards):
+    return f"{DOWNLOADS}/{ALL_RAW[wildcards.derived].derived_from}"
+
+
+def generator_params(wildcards):
+    """``n``, ``seed`` and the generator's parameters of a synthetic dataset (config key
+    ``synthetic``); empty for the others."""
+    if get_dataset(wildcards.dataset).generator is None:
+        return {}
+    return dict((config.get("synthetic") or {}).get(wildcards.dataset) or {})
+
+
+def label_bias_settings():
+    """The label-bias setting of the study, or None (config key ``label_bias``)."""
+    settings = dict(config.get("label_bias") or {})
+    if settings.get("kind", "none") == "none":
+        return None
+    return settings
+
+
+def _check_label_bias():
+    settings = label_bias_settings()
+    if settings is None:
+        return
+    for ds in config["datasets"]:
+        spec = get_dataset(ds)
+        attribute = settings.get("attribute") or spec.protected
+        if attribute not in spec.sensitive_names:
+            raise WorkflowError(
+                f"Invalid configuration: label_bias.attribute {attribute!r} is not a sensitive "
+                f"attribute of {ds} ({spec.sensitive_names})"
+            )
+        domain = spec.attribute(attribute).domain
+        if settings["group"] not in domain:
+            raise WorkflowError(
+                f"Invalid configuration: label_bias.group {settings['group']!r} is not in the "
+                f"domain of {ds}.{attribute}: {list(domain)}"
+            )
+
+
+_check_label_bias()
+
+
+def train_split(wildcards):
+    """The training rows the study learns from: label-biased if the study says so."""
+    if label_bias_settings() is None:
+        return f"{R}/splits/{wildcards.dataset}/train.parquet"
+    return f"{R}/splits/{wildcards.dataset}/train_biased.parquet"
 
 
 def download_settings():

@@ -1,5 +1,6 @@
-# Stage 1: raw files (vendored, else downloaded and verified) -> typed table; typed table ->
-# train/test splits for every seed.
+# Stage 1: raw files (vendored, else downloaded and verified, or derived from a verified
+# upstream file) -> typed table; typed table -> train/test splits for every seed; optionally
+# label bias on the training rows.
 
 
 rule download:
@@ -9,6 +10,7 @@ rule download:
         code=CODE,
         out_dir=lambda wildcards, output: os.path.dirname(output[0]),
         settings=lambda wildcards: download_settings(),
+        lock=LOCK,
     log:
         "logs/download/{file}.log",
     benchmark:
@@ -17,6 +19,23 @@ rule download:
         ENV
     script:
         "../scripts/download.py"
+
+
+rule derive_raw_file:
+    input:
+        derivation_source,
+    output:
+        f"{DOWNLOADS}/{{derived}}",
+    params:
+        code=CODE,
+    log:
+        "logs/derive_raw_file/{derived}.log",
+    benchmark:
+        "logs/derive_raw_file/{derived}.benchmark.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/derive_raw_file.py"
 
 
 rule prepare_dataset:
@@ -28,6 +47,8 @@ rule prepare_dataset:
         code=CODE,
         raw_dir=RAW_DIR,
         download_dir=DOWNLOADS,
+        lock=LOCK,
+        generator=generator_params,
     log:
         "logs/prepare_dataset/{dataset}.log",
     benchmark:
@@ -56,3 +77,21 @@ rule split_dataset:
         ENV
     script:
         "../scripts/split_dataset.py"
+
+
+rule label_bias:
+    input:
+        f"{R}/splits/{{dataset}}/train.parquet",
+    output:
+        f"{R}/splits/{{dataset}}/train_biased.parquet",
+    params:
+        code=CODE,
+        settings=lambda wildcards: label_bias_settings(),
+    log:
+        f"{R}/logs/label_bias/{{dataset}}.log",
+    benchmark:
+        f"{R}/benchmarks/label_bias/{{dataset}}.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/label_bias.py"

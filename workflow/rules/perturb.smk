@@ -5,7 +5,7 @@
 
 rule perturb:
     input:
-        train=f"{R}/splits/{{dataset}}/train.parquet",
+        train=train_split,
     output:
         f"{R}/perturbed/{CELL}.parquet",
     params:

@@ -6,4 +6,9 @@ from fairldp import pipeline
 from fairldp.runlog import setup_logging
 
 setup_logging(snakemake.log[0])
-pipeline.download(snakemake.wildcards.file, snakemake.params.out_dir, **snakemake.params.settings)
+pipeline.download(
+    snakemake.wildcards.file,
+    snakemake.params.out_dir,
+    lock=snakemake.params.lock,
+    **snakemake.params.settings,
+)

@@ -11,4 +11,6 @@ pipeline.prepare(
     snakemake.params.raw_dir,
     snakemake.output[0],
     download_dir=snakemake.params.download_dir,
+    lock=snakemake.params.lock,
+    params=snakemake.params.generator,
 )

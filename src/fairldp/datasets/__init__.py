@@ -8,6 +8,7 @@ from fairldp.datasets.registry import (
     DatasetSpec,
     RawFile,
     get_dataset,
+    registered,
 )
 from fairldp.datasets.split import stratified_split
 
@@ -23,5 +24,6 @@ __all__ = [
     "get_dataset",
     "load_prepared",
     "prepare",
+    "registered",
     "stratified_split",
 ]

@@ -98,6 +98,8 @@ COMPAS = register(
                 SOURCE.url + " (derived by fairldp.datasets.compas.derive_compas)",
                 "50b7ef9520f269483bb3c10914bf0077cf4ee340aacdc1e288bb6b3f457d485a",
                 "compas-two-years-derived.csv.gz",
+                derived_from=SOURCE.name,
+                derive=derive_compas,
             ),
         ),
         licence="ProPublica data, see https://github.com/propublica/compas-analysis",

@@ -37,8 +37,8 @@ class RawFile:
     available to us offline (LSAC, Diabetes 130-US, ACS PUMS): its digest is pinned on first
     download in a lock file (:data:`fairldp.datasets.download.LOCK_FILE`) and verified on every
     later use (trust on first use; commit the lock file to fix the bytes of a study).
-    ``derived_from``: the raw file is computed from that (upstream) file by the dataset module
-    (COMPAS), not downloaded.
+    ``derived_from``/``derive``: the raw file is computed by ``derive(bytes of upstream)`` from
+    that upstream file (one of the spec's ``sources``; COMPAS), not downloaded.
     """
 
     name: str
@@ -46,6 +46,7 @@ class RawFile:
     sha256: str | None
     vendored: str | None = None  # file name under data/raw/ (gzip-compressed copy)
     derived_from: str | None = None
+    derive: Callable[[bytes], bytes] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -124,11 +125,16 @@ def find_raw_file(name: str) -> tuple[DatasetSpec, RawFile]:
     raise KeyError(f"no registered raw file {name!r}; known: {known}")
 
 
-def get_dataset(name: str) -> DatasetSpec:
-    """The spec of a registered dataset; the error lists the registered names."""
-    # importing the modules registers their datasets
+def registered() -> dict[str, DatasetSpec]:
+    """Every registered dataset, by name (importing the dataset modules registers them)."""
     from fairldp.datasets import acs, adult, compas, diabetes, german, lsac, synthetic  # noqa: F401
 
+    return REGISTRY
+
+
+def get_dataset(name: str) -> DatasetSpec:
+    """The spec of a registered dataset; the error lists the registered names."""
+    registered()
     try:
         return REGISTRY[name]
     except KeyError:
