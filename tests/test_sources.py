@@ -24,7 +24,8 @@ FIXTURES = Path(__file__).parent / "fixtures" / "raw"
 def _zip(member: str, data: bytes) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr(member, data)
+        # a fixed timestamp: the same member gives the same archive bytes (and sha256)
+        zf.writestr(zipfile.ZipInfo(member, date_time=(2020, 1, 1, 0, 0, 0)), data)
     return buf.getvalue()
 
 
