@@ -17,6 +17,7 @@ include: "workflow/rules/represent.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/fair.smk"
 include: "workflow/rules/provenance.smk"
 
 

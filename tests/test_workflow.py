@@ -104,6 +104,13 @@ def test_no_raw_sensitive_values_in_training_inputs(first_run: tuple[Path, Path]
     agree = (tr["sex=female"] == (tr["sex"] == "female")).mean()
     # GRR, k=2, eps_sex = 1/3: P(keep) = e^(1/3)/(e^(1/3)+1) = 0.583; 1600 rows -> sd 0.012
     assert abs(agree - 0.583) < 0.05
+    # the fair-learning study: no sensitive column at all, Z kept with P = e/(e+1) = 0.731
+    # (whole budget eps=1 on sex); 1600 train rows -> sd 0.011, 4 sd < 0.05
+    fair = pd.read_parquet(res / "fair" / "perturbed" / "german" / "grr" / "eps1.parquet")
+    assert not {"sex", "age", "foreign_worker"} & set(fair.columns)
+    fair = fair[fair["part"] == "train"].merge(train[["seed", "row_id", "sex"]])
+    agree = (fair["z"] == fair["sex"].cat.codes).mean()
+    assert abs(agree - 0.731) < 0.05
 
 
 def test_second_run_has_nothing_to_do(repo: Path, first_run: tuple[Path, Path]) -> None:
@@ -121,9 +128,15 @@ def test_new_epsilon_runs_only_its_jobs(repo: Path, first_run: tuple[Path, Path]
     changed = {p for p in after if before.get(p) != after[p]}
     expected = {
         f"results/test/{stage}/german/{protocol}/eps2.parquet"
-        for stage in ("perturbed", "represented", "predictions")
+        for stage in (
+            "perturbed",
+            "represented",
+            "predictions",
+            "fair/perturbed",
+            "fair/predictions",
+        )
         for protocol in ("grr", "oue")
-    } | {"results/test/metrics.parquet"}
+    } | {"results/test/metrics.parquet", "results/test/fair/metrics.parquet"}
     assert changed == expected
     metrics = pd.read_parquet(work / "results" / "test" / "metrics.parquet")
     assert sorted(metrics["epsilon"].unique()) == [1.0, 2.0, 4.0, float("inf")]

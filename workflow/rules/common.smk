@@ -128,6 +128,25 @@ def _check_label_bias():
 _check_label_bias()
 
 
+def _check_fair():
+    fair = config.get("fair") or {}
+    for ds in fair.get("datasets", []):
+        if ds not in config["datasets"]:
+            raise WorkflowError(
+                f"Invalid configuration: fair.datasets has {ds!r}, which is not among the "
+                f"study's datasets {config['datasets']}"
+            )
+        attribute = fair.get("attribute") or get_dataset(ds).protected
+        if attribute not in get_dataset(ds).sensitive_names:
+            raise WorkflowError(
+                f"Invalid configuration: fair.attribute {attribute!r} is not a sensitive "
+                f"attribute of {ds} ({get_dataset(ds).sensitive_names})"
+            )
+
+
+_check_fair()
+
+
 def train_split(wildcards):
     """The training rows the study learns from: label-biased if the study says so."""
     if label_bias_settings() is None:
@@ -179,8 +198,31 @@ def figure_outputs(ext):
     }
 
 
+def fair_settings():
+    """The fair-learning study (config key ``fair``) with its defaults; datasets empty if off."""
+    settings = {
+        "datasets": [],
+        "attribute": None,
+        "methods": ["plain", "threshold_eo", "corrected_postproc_eo"],
+        "model": "logistic_regression",
+        "params": {},
+    }
+    settings.update(config.get("fair") or {})
+    return settings
+
+
+def fair_paths(stage):
+    return [
+        f"{R}/{stage}/{cell.path}.parquet"
+        for cell in GRID
+        if cell.dataset in fair_settings()["datasets"]
+    ]
+
+
 def all_outputs():
     out = [f"{R}/metrics.parquet", f"{R}/provenance.json", f"{R}/provenance.html"]
     for ds in config["datasets"]:
         out += figure_paths(ds, "png") + figure_paths(ds, "pdf")
+    for ds in fair_settings()["datasets"]:
+        out += [f"{R}/figures/{ds}/fair_methods.png", f"{R}/figures/{ds}/fair_methods.pdf"]
     return out
