@@ -18,6 +18,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/fair.smk"
+include: "workflow/rules/repair.smk"
 include: "workflow/rules/provenance.smk"
 
 

@@ -88,7 +88,17 @@ def test_outputs_and_schemas(first_run: tuple[Path, Path]) -> None:
     assert preds.names == ["budget_split", "seed", "model", "row_id", "y_score", "y_pred"]
     for png in (res / "figures" / "german").glob("*.png"):
         assert png.stat().st_size > 10_000
-    assert len(list((res / "figures" / "german").glob("*.pdf"))) == 4
+    pdfs = {p.name for p in (res / "figures" / "german").glob("*.pdf")}
+    assert pdfs == {
+        f"{kind}_{model}.pdf"
+        for kind in ("fairness", "utility")
+        for model in ("lightgbm", "logistic_regression")
+    } | {"fair_methods.pdf", "repair.pdf"}
+    fair = pd.read_parquet(res / "fair" / "metrics.parquet")
+    assert set(fair["audit"]) == {"none", "true", "privatized"}
+    repair = pd.read_parquet(res / "repair" / "metrics.parquet")
+    assert set(repair["groups"]) == {"true", "naive", "deconvolution"}
+    assert {"leakage_auc", "leakage_auc_numeric"} <= set(repair["metric"])
     prov = (res / "provenance.json").read_text()
     assert '"numpy"' in prov and '"epsilons"' in prov
 
@@ -137,6 +147,12 @@ def test_new_epsilon_runs_only_its_jobs(repo: Path, first_run: tuple[Path, Path]
         )
         for protocol in ("grr", "oue")
     } | {"results/test/metrics.parquet", "results/test/fair/metrics.parquet"}
+    expected |= {
+        f"results/test/repair/{stage}/german/{protocol}/eps2/quantile-{groups}.parquet"
+        for stage in ("represented", "predictions", "metrics")
+        for protocol in ("grr", "oue")
+        for groups in ("naive", "deconvolution")
+    } | {"results/test/repair/metrics.parquet"}
     assert changed == expected
     metrics = pd.read_parquet(work / "results" / "test" / "metrics.parquet")
     assert sorted(metrics["epsilon"].unique()) == [1.0, 2.0, 4.0, float("inf")]

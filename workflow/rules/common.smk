@@ -67,6 +67,8 @@ wildcard_constraints:
     eps=r"inf|\d+(\.\d+)?",
     file="|".join(re.escape(f) for f in DOWNLOADED),
     derived="|".join(re.escape(f) for f in DERIVED),
+    method="quantile|ot",
+    groups="true|naive|deconvolution|posterior",
 
 
 def seeds():
@@ -147,6 +149,29 @@ def _check_fair():
 _check_fair()
 
 
+def _check_repair():
+    repair = config.get("repair") or {}
+    for ds in repair.get("datasets", []):
+        if ds not in config["datasets"]:
+            raise WorkflowError(
+                f"Invalid configuration: repair.datasets has {ds!r}, which is not among the "
+                f"study's datasets {config['datasets']}"
+            )
+    unknown = sorted(set(repair.get("seeds", [])) - set(seeds()))
+    if unknown:
+        raise WorkflowError(
+            f"Invalid configuration: repair.seeds {unknown} are not among the study's seeds"
+        )
+    if "epsilon" in repair and repair["epsilon"] not in config["epsilons"]:
+        raise WorkflowError(
+            f"Invalid configuration: repair.epsilon {repair['epsilon']} is not among the "
+            f"study's epsilons {config['epsilons']}"
+        )
+
+
+_check_repair()
+
+
 def train_split(wildcards):
     """The training rows the study learns from: label-biased if the study says so."""
     if label_bias_settings() is None:
@@ -219,10 +244,39 @@ def fair_paths(stage):
     ]
 
 
+def repair_settings():
+    """The repair study (config key ``repair``) with its defaults; datasets empty if off."""
+    settings = {
+        "datasets": [],
+        "methods": ["quantile"],
+        "groups": ["naive", "deconvolution"],
+        "amounts": [0.0, 0.25, 0.5, 0.75, 1.0],
+        "seeds": seeds(),
+        "epsilon": float(config["epsilons"][0]),
+        "model": "logistic_regression",
+    }
+    settings.update(config.get("repair") or {})
+    return settings
+
+
+def repair_paths(stage):
+    """One file per (cell, method, groups); the non-private cell only with the true groups."""
+    s = repair_settings()
+    out = []
+    for cell in GRID:
+        if cell.dataset not in s["datasets"]:
+            continue
+        groups = ["true"] if cell.protocol == "none" else s["groups"]
+        out += [f"{R}/{stage}/{cell.path}/{m}-{g}.parquet" for m in s["methods"] for g in groups]
+    return out
+
+
 def all_outputs():
     out = [f"{R}/metrics.parquet", f"{R}/provenance.json", f"{R}/provenance.html"]
     for ds in config["datasets"]:
         out += figure_paths(ds, "png") + figure_paths(ds, "pdf")
     for ds in fair_settings()["datasets"]:
         out += [f"{R}/figures/{ds}/fair_methods.png", f"{R}/figures/{ds}/fair_methods.pdf"]
+    for ds in repair_settings()["datasets"]:
+        out += [f"{R}/figures/{ds}/repair.png", f"{R}/figures/{ds}/repair.pdf"]
     return out
