@@ -10,7 +10,7 @@ CONFIG ?= config/config.yaml
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.fairldp-installed
 
-.PHONY: reproduce test lint bench bench-ldp dry-run clean
+.PHONY: reproduce test lint bench bench-ldp bench-repair dry-run clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "fairldp needs Python >= 3.11, found " + sys.version.split()[0])'
@@ -40,6 +40,9 @@ bench: $(STAMP)
 bench-ldp: $(STAMP)
 	bash benchmarks/setup_peers.sh
 	$(BIN)/python benchmarks/bench_ldp.py
+
+bench-repair: $(STAMP)
+	$(BIN)/python benchmarks/bench_repair.py
 
 clean:
 	rm -rf results data/prepared logs .snakemake
