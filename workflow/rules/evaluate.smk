@@ -15,6 +15,12 @@ rule evaluate:
         f"{R}/logs/evaluate.log",
     benchmark:
         f"{R}/benchmarks/evaluate.tsv"
+    resources:
+        mem_mb=4000,
+        runtime=30,
+        cpus_per_task=1,
+    group:
+        "summary"
     conda:
         ENV
     script:

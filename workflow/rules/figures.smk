@@ -16,6 +16,12 @@ rule figures:
         f"{R}/logs/figures/{{dataset}}.log",
     benchmark:
         f"{R}/benchmarks/figures/{{dataset}}.tsv"
+    resources:
+        mem_mb=2000,
+        runtime=15,
+        cpus_per_task=1,
+    group:
+        "summary"
     conda:
         ENV
     script:

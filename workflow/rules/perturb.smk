@@ -17,6 +17,12 @@ rule perturb:
         f"{R}/logs/perturb/{CELL}.log",
     benchmark:
         f"{R}/benchmarks/perturb/{CELL}.tsv"
+    resources:
+        mem_mb=1000,
+        runtime=5,
+        cpus_per_task=1,
+    group:
+        "cell"
     conda:
         ENV
     script:

@@ -14,6 +14,12 @@ rule represent:
         f"{R}/logs/represent/{CELL}.log",
     benchmark:
         f"{R}/benchmarks/represent/{CELL}.tsv"
+    resources:
+        mem_mb=1000,
+        runtime=5,
+        cpus_per_task=1,
+    group:
+        "cell"
     conda:
         ENV
     script:

@@ -15,6 +15,12 @@ rule train:
         f"{R}/logs/train/{CELL}.log",
     benchmark:
         f"{R}/benchmarks/train/{CELL}.tsv"
+    resources:
+        mem_mb=2000,
+        runtime=15,
+        cpus_per_task=1,
+    group:
+        "cell"
     conda:
         ENV
     script:
