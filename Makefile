@@ -10,7 +10,7 @@ CONFIG ?= config/config.yaml
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.fairldp-installed
 
-.PHONY: reproduce test lint bench bench-ldp bench-repair dry-run clean
+.PHONY: reproduce test cluster-test lint bench bench-ldp bench-repair dry-run clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "fairldp needs Python >= 3.11, found " + sys.version.split()[0])'
@@ -26,6 +26,10 @@ reproduce: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks workflow/scripts
 	$(BIN)/pytest
+
+# the workflow on a one-node SLURM cluster on localhost (root on Debian; see README)
+cluster-test: $(STAMP)
+	FAIRLDP_REQUIRE_SLURM=1 bash tests/cluster/run_cluster_test.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks workflow/scripts
