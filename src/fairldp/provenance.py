@@ -21,6 +21,8 @@ PACKAGES = (
     "scikit-learn",
     "lightgbm",
     "fairlearn",
+    "POT",
+    "folktables",
     "matplotlib",
     "snakemake",
 )
