@@ -7,7 +7,12 @@ min_version("9.0")
 report: "workflow/report/workflow.rst"
 
 
-configfile: "config/config.yaml"
+# The default study, unless a study is given with --configfile (which then stands alone: a study
+# file is complete, and merging it into the default would inherit the default's optional parts).
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
+
 
 
 include: "workflow/rules/common.smk"

@@ -21,7 +21,14 @@ if TYPE_CHECKING:
 # pandas and pyarrow are imported where they are used, so that a job that writes only text
 # (provenance) does not pay for them.
 
-__all__ = ["META_KEY", "atomic_write_text", "read_metadata", "read_parquet", "write_parquet"]
+__all__ = [
+    "META_KEY",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "read_metadata",
+    "read_parquet",
+    "write_parquet",
+]
 
 META_KEY = b"fairldp"
 
@@ -79,10 +86,16 @@ def read_parquet(path: str | os.PathLike[str], columns: list[str] | None = None)
 
 def atomic_write_text(text: str, path: str | os.PathLike[str]) -> None:
     """Write a text file atomically (same temporary-file-and-rename scheme)."""
+    atomic_write_bytes(text.encode("utf-8"), path)
+
+
+def atomic_write_bytes(data: bytes, path: str | os.PathLike[str]) -> None:
+    """Write a file atomically (same temporary-file-and-rename scheme); creates its folder."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _tmp_path(path)
     try:
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_bytes(data)
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -35,7 +35,7 @@ import pandas as pd
 
 from fairldp.datasets import get_dataset, stratified_split
 from fairldp.datasets.raw import check_categories, load_prepared, write_prepared
-from fairldp.io import read_parquet, write_parquet
+from fairldp.io import atomic_write_bytes, read_parquet, write_parquet
 from fairldp.rng import derive_int_seed
 from fairldp.runlog import log, timed
 
@@ -85,12 +85,14 @@ def download(
     retries: int = 3,
     mirror: str | None = None,
     lock: str | Path | None = None,
+    acs: dict[str, object] | None = None,
 ) -> None:
     """Fetch a registered raw file into ``out_dir`` (verified before it appears there).
 
     ``mirror``: a base URL to fetch ``{mirror}/{file}`` from instead of the canonical address
     (an institutional mirror); the sha256 of the registry is checked all the same. ``lock``:
-    the lock file of pinned digests, for files without a published checksum.
+    the lock file of pinned digests, for files without a published checksum. ``acs``: the
+    study's ACS survey settings (year, horizon, states), which name the PUMS files.
     """
     from dataclasses import replace
 
@@ -98,6 +100,7 @@ def download(
     from fairldp.datasets.registry import find_raw_file
 
     with timed("download"):
+        _configure_acs(acs)
         spec, raw = find_raw_file(file)
         if raw.derived_from is not None:
             raise ValueError(f"{file} is derived from {raw.derived_from}, not downloaded")
@@ -113,6 +116,13 @@ def download(
         )
 
 
+def _configure_acs(acs: dict[str, object] | None) -> None:
+    """Register the ACS tasks for the study's survey (every job is a new process)."""
+    from fairldp.datasets import acs as acs_module
+
+    acs_module.configure(**(acs or {}))  # type: ignore[arg-type]
+
+
 def derive(file: str, source: str | Path, out: str | Path) -> None:
     """Compute a derived raw file (e.g. identifier-free COMPAS) from its verified upstream file.
 
@@ -120,9 +130,6 @@ def derive(file: str, source: str | Path, out: str | Path) -> None:
     before it is renamed into place: the derivation is deterministic, so a download gives the
     same bytes as the vendored copy.
     """
-    import os
-    import tempfile
-
     from fairldp.datasets.raw import ChecksumError, sha256_bytes
     from fairldp.datasets.registry import find_raw_file
 
@@ -143,16 +150,7 @@ def derive(file: str, source: str | Path, out: str | Path) -> None:
                 f"{spec.name}: deriving {file} from {source} gave sha256 {sha256_bytes(derived)}, "
                 f"expected {raw.sha256}"
             )
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(derived)
-            os.replace(tmp, out)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write_bytes(derived, out)
         log.info("derived %s (%d bytes) from %s", file, len(derived), source)
 
 
@@ -163,10 +161,13 @@ def prepare(
     download_dir: str | Path | None = None,
     lock: str | Path | None = None,
     params: dict[str, object] | None = None,
+    acs: dict[str, object] | None = None,
 ) -> None:
     """Parse the raw files of ``dataset`` (vendored, else downloaded) into its typed table;
-    synthetic datasets are drawn with ``params`` (``n``, ``seed`` and the generator's own)."""
+    synthetic datasets are drawn with ``params`` (``n``, ``seed`` and the generator's own), ACS
+    tasks read the PUMS files of the ``acs`` survey settings."""
     with timed("prepare"):
+        _configure_acs(acs)
         spec = get_dataset(dataset)
         df = write_prepared(spec, raw_dir, out, download_dir, lock, params)
         log.info("prepared %s: %d rows x %d columns", dataset, *df.shape)

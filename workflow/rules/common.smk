@@ -56,6 +56,10 @@ REGISTRY = registered()
 ALL_RAW = {r.name: r for spec in REGISTRY.values() for r in (*spec.raw_files, *spec.sources)}
 DOWNLOADED = sorted(name for name, r in ALL_RAW.items() if r.derived_from is None)
 DERIVED = sorted(name for name, r in ALL_RAW.items() if r.derived_from is not None)
+# datasets whose table depends on study settings (synthetic draws, ACS survey): prepared per
+# study, under the results folder; the others once, under data/prepared/
+STUDY_PREPARED = sorted(n for n, s in REGISTRY.items() if s.generator is not None or n in acs.TASKS)
+SHARED_PREPARED = sorted(set(REGISTRY) - set(STUDY_PREPARED))
 ENV = "../envs/fairldp.yaml"
 GRID = study_grid(config)
 CELL = "{dataset}/{protocol}/eps{eps}"
@@ -85,6 +89,15 @@ def raw_files(wildcards):
         else f"{DOWNLOADS}/{r.name}"
         for r in spec.raw_files
     ]
+
+
+def prepared(wildcards):
+    ds = wildcards.dataset
+    return f"{R}/prepared/{ds}.parquet" if ds in STUDY_PREPARED else f"data/prepared/{ds}.parquet"
+
+
+def acs_settings():
+    return dict(config.get("acs") or {})
 
 
 def derivation_source(wildcards):
@@ -127,7 +140,6 @@ def _check_label_bias():
             )
 
 
-_check_label_bias()
 
 
 def _check_fair():
@@ -138,15 +150,24 @@ def _check_fair():
                 f"Invalid configuration: fair.datasets has {ds!r}, which is not among the "
                 f"study's datasets {config['datasets']}"
             )
+        if not get_dataset(ds).feature_names:
+            raise WorkflowError(
+                f"Invalid configuration: fair.datasets has {ds!r}, which has no non-sensitive "
+                "feature to learn from"
+            )
         attribute = fair.get("attribute") or get_dataset(ds).protected
         if attribute not in get_dataset(ds).sensitive_names:
             raise WorkflowError(
                 f"Invalid configuration: fair.attribute {attribute!r} is not a sensitive "
                 f"attribute of {ds} ({get_dataset(ds).sensitive_names})"
             )
+    unknown = sorted(set(fair.get("params") or {}) - set(fair_settings()["methods"]))
+    if unknown:
+        raise WorkflowError(
+            f"Invalid configuration: fair.params has {unknown}, which are not among fair.methods"
+        )
 
 
-_check_fair()
 
 
 def _check_repair():
@@ -156,6 +177,17 @@ def _check_repair():
             raise WorkflowError(
                 f"Invalid configuration: repair.datasets has {ds!r}, which is not among the "
                 f"study's datasets {config['datasets']}"
+            )
+        if not get_dataset(ds).numeric:
+            raise WorkflowError(
+                f"Invalid configuration: repair.datasets has {ds!r}, which has no numeric "
+                "feature to repair"
+            )
+        attribute = (config.get("fair") or {}).get("attribute") or get_dataset(ds).protected
+        if attribute not in get_dataset(ds).sensitive_names:
+            raise WorkflowError(
+                f"Invalid configuration: fair.attribute {attribute!r} (the attribute the repair "
+                f"study privatizes) is not a sensitive attribute of {ds}"
             )
     unknown = sorted(set(repair.get("seeds", [])) - set(seeds()))
     if unknown:
@@ -169,7 +201,6 @@ def _check_repair():
         )
 
 
-_check_repair()
 
 
 def train_split(wildcards):
@@ -280,3 +311,9 @@ def all_outputs():
     for ds in repair_settings()["datasets"]:
         out += [f"{R}/figures/{ds}/repair.png", f"{R}/figures/{ds}/repair.pdf"]
     return out
+
+
+# configuration checks that need the registry and the functions above (before any job runs)
+_check_label_bias()
+_check_fair()
+_check_repair()

@@ -7,10 +7,10 @@ rule download:
     output:
         f"{DOWNLOADS}/{{file}}",
     params:
-        code=CODE,
         out_dir=lambda wildcards, output: os.path.dirname(output[0]),
         settings=lambda wildcards: download_settings(),
         lock=LOCK,
+        acs=lambda wildcards: acs_settings() if wildcards.file.startswith("acs_") else {},
     log:
         "logs/download/{file}.log",
     benchmark:
@@ -26,8 +26,6 @@ rule derive_raw_file:
         derivation_source,
     output:
         f"{DOWNLOADS}/{{derived}}",
-    params:
-        code=CODE,
     log:
         "logs/derive_raw_file/{derived}.log",
     benchmark:
@@ -43,12 +41,15 @@ rule prepare_dataset:
         raw_files,
     output:
         "data/prepared/{dataset}.parquet",
+    wildcard_constraints:
+        dataset="|".join(SHARED_PREPARED),
     params:
         code=CODE,
         raw_dir=RAW_DIR,
         download_dir=DOWNLOADS,
         lock=LOCK,
         generator=generator_params,
+        acs=lambda wildcards: acs_settings() if wildcards.dataset in acs.TASKS else {},
     log:
         "logs/prepare_dataset/{dataset}.log",
     benchmark:
@@ -59,9 +60,21 @@ rule prepare_dataset:
         "../scripts/prepare_dataset.py"
 
 
+# Synthetic and ACS tables depend on study settings: prepared per study.
+use rule prepare_dataset as prepare_study_dataset with:
+    output:
+        f"{R}/prepared/{{dataset}}.parquet",
+    wildcard_constraints:
+        dataset="|".join(STUDY_PREPARED) or "(?!)",
+    log:
+        f"{R}/logs/prepare_dataset/{{dataset}}.log",
+    benchmark:
+        f"{R}/benchmarks/prepare_dataset/{{dataset}}.tsv"
+
+
 rule split_dataset:
     input:
-        "data/prepared/{dataset}.parquet",
+        prepared,
     output:
         train=f"{R}/splits/{{dataset}}/train.parquet",
         test=f"{R}/splits/{{dataset}}/test.parquet",

@@ -10,5 +10,6 @@ pipeline.download(
     snakemake.wildcards.file,
     snakemake.params.out_dir,
     lock=snakemake.params.lock,
+    acs=snakemake.params.acs,
     **snakemake.params.settings,
 )

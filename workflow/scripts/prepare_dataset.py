@@ -13,4 +13,5 @@ pipeline.prepare(
     download_dir=snakemake.params.download_dir,
     lock=snakemake.params.lock,
     params=snakemake.params.generator,
+    acs=snakemake.params.acs,
 )

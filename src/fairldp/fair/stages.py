@@ -109,6 +109,9 @@ def perturb_attribute(
         if attribute not in spec.sensitive_names:
             raise ValueError(f"{attribute!r} is not a sensitive attribute of {dataset}")
         features = spec.feature_names
+        if protocol != "none":
+            proto = get_protocol(protocol, epsilon, attr.k)
+            noise = noise_model_of(protocol, epsilon, attr.k)
         frames = []
         for part, path in (("train", train_split), ("test", test_split)):
             df = check_categories(read_parquet(path), spec, source=str(path))
@@ -116,16 +119,17 @@ def perturb_attribute(
                 rows = df[df["seed"] == seed]
                 if rows.empty:
                     raise ValueError(f"{path}: no {part} rows for seed {seed}")
+                if rows[attribute].isna().any():
+                    raise ValueError(f"{path}: {attribute} has missing values (seed {seed})")
                 codes = rows[attribute].cat.codes.to_numpy(np.int64)
                 if protocol == "none":
                     z = codes
                 else:
-                    proto = get_protocol(protocol, epsilon, attr.k)
                     rng = make_rng(
                         int(seed), "fair-perturb", dataset, protocol, epsilon, attribute, part
                     )
                     reports = proto.perturb(codes, rng)
-                    z = noise_model_of(protocol, epsilon, attr.k).decode(reports, rng=rng)
+                    z = noise.decode(reports, rng=rng)
                 head = pd.DataFrame(
                     {
                         "part": part,

@@ -187,7 +187,11 @@ def evaluate_cell(
                 raise ValueError(f"{represented}: rows missing from the splits")
             tr, te = r[r["part"] == "train"], r[r["part"] == "test"]
             p = pred[(pred["seed"] == seed) & (pred["amount"] == lam)]
-            p = p.merge(te[["row_id", "y", attribute]], on="row_id", validate="one_to_one")
+            p = te[["row_id", "y", attribute]].merge(
+                p, on="row_id", how="left", validate="one_to_one"
+            )
+            if p["y_pred"].isna().any():
+                raise ValueError(f"{predictions}: no prediction for some test rows of seed {seed}")
             y, yhat = p["y"].to_numpy(), p["y_pred"].to_numpy()
             values = {
                 **utility_metrics(y, yhat, p["y_score"].to_numpy()),
@@ -233,8 +237,16 @@ def plot_repair(
     df = metrics[metrics["dataset"] == dataset].copy()
     if df.empty:
         raise ValueError(f"no repair metrics for dataset {dataset!r}")
-    df["variant"] = df["method"] + " / " + np.where(df["protocol"] == "none", "true groups",
-                                                      df["groups"] + " groups")  # fmt: skip
+    # one line per (method, groups, protocol): never pool the seeds of different protocols
+    df["variant"] = (
+        df["method"]
+        + " / "
+        + np.where(
+            df["protocol"] == "none",
+            "true groups",
+            df["groups"] + " groups, " + df["protocol"].str.upper(),
+        )
+    )
     variants = sorted(df["variant"].unique())
     palette = plt.style.library["seaborn-v0_8-colorblind"]["axes.prop_cycle"].by_key()["color"]
     colors = {v: palette[i % len(palette)] for i, v in enumerate(variants)}
