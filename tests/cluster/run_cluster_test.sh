@@ -56,6 +56,12 @@ cleanup() {
   local rc=$?
   if [ -n "$SMK_PID" ] && kill -0 "$SMK_PID" 2>/dev/null; then kill -INT "$SMK_PID"; sleep 2; fi
   [ "${STARTED_SLURM:-0}" = 1 ] && bash "$HERE/slurm_down.sh"
+  # job steps of a cancelled job can outlive slurmd (reparented to init): stop what still runs
+  # from this test's own work dir (a fresh mktemp dir, so nothing else matches)
+  if pkill -TERM -f -- "$WORK/" 2>/dev/null; then
+    sleep 2; pkill -KILL -f -- "$WORK/" 2>/dev/null  # a job step waiting for files ignores TERM
+    log "stopped leftover job processes of $WORK"
+  fi
   log "work dir: $WORK"
   if [ $rc = 0 ]; then log "PASS in $((SECONDS - T0))s"; else log "FAILED (exit $rc) after $((SECONDS - T0))s"; fi
   exit $rc
