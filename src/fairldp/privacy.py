@@ -35,6 +35,7 @@ __all__ = [
     "one_hot",
     "privatization_info",
     "privatize",
+    "require_no_raw_sensitive",
     "require_privatized",
 ]
 
@@ -124,15 +125,22 @@ def privatize(
     return out
 
 
-def require_privatized(df: pd.DataFrame, sensitive: Sequence[str]) -> dict[str, Any]:
-    """Raise :class:`PrivacyBoundaryError` unless ``df`` is the output of :func:`privatize`:
-    a privatization marker and no raw sensitive column. Returns the marker."""
+def require_no_raw_sensitive(
+    df: pd.DataFrame, sensitive: Sequence[str], source: str = "training data"
+) -> None:
+    """Raise :class:`PrivacyBoundaryError` if ``df`` holds a raw sensitive column."""
     raw = [c for c in sensitive if c in df.columns]
     if raw:
         raise PrivacyBoundaryError(
-            f"training data holds raw sensitive columns {raw} that were not privatized; "
-            "pass the output of fairldp.privacy.privatize (the perturb stage)"
+            f"{source} holds raw sensitive columns {raw} that were not privatized; pass the "
+            "output of a perturbation stage"
         )
+
+
+def require_privatized(df: pd.DataFrame, sensitive: Sequence[str]) -> dict[str, Any]:
+    """Raise :class:`PrivacyBoundaryError` unless ``df`` is the output of :func:`privatize`:
+    a privatization marker and no raw sensitive column. Returns the marker."""
+    require_no_raw_sensitive(df, sensitive)
     info = privatization_info(df)
     if info is None:
         raise PrivacyBoundaryError(

@@ -71,7 +71,7 @@ wildcard_constraints:
     eps=r"inf|\d+(\.\d+)?",
     file="|".join(re.escape(f) for f in DOWNLOADED),
     derived="|".join(re.escape(f) for f in DERIVED),
-    method="quantile|ot",
+    method="quantile|ot",  # fairldp.repair.stages.REPAIR_METHODS (importing it loads sklearn)
     groups="true|naive|deconvolution|posterior",
 
 

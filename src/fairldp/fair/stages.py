@@ -157,14 +157,6 @@ def perturb_attribute(
         )  # fmt: skip
 
 
-def _check_no_sensitive(df: pd.DataFrame, dataset: str, source: str) -> None:
-    from fairldp.privacy import PrivacyBoundaryError
-
-    leaked = [c for c in get_dataset(dataset).sensitive_names if c in df.columns]
-    if leaked:
-        raise PrivacyBoundaryError(f"{source} holds raw sensitive columns {leaked}")
-
-
 def train_methods(
     dataset: str,
     perturbed: str | Path,
@@ -180,13 +172,14 @@ def train_methods(
     method) gets ``random_state = derive_int_seed(seed, "fair-train", method)``.
     """
     from fairldp.fair.methods import make_method
+    from fairldp.privacy import require_no_raw_sensitive
     from fairldp.represent import IdentityRepresentation
 
     with timed("train_methods"):
         spec = get_dataset(dataset)
         table = read_parquet(perturbed)
         meta = table.attrs["fairldp"]
-        _check_no_sensitive(table, dataset, str(perturbed))
+        require_no_raw_sensitive(table, spec.sensitive_names, str(perturbed))
         table = check_categories(table, spec, source=str(perturbed), only=spec.categorical)
         k = len(meta["domain"])
         noise = noise_model_of(meta["protocol"], float(meta["epsilon"]), k)

@@ -72,13 +72,14 @@ def repair_cell(
     seeds: Sequence[int],
 ) -> None:
     """Repair the numeric features of every seed's rows toward the group barycenter."""
-    from fairldp.fair.stages import _check_no_sensitive, noise_model_of
+    from fairldp.fair.stages import noise_model_of
+    from fairldp.privacy import require_no_raw_sensitive
 
     with timed("repair"):
         spec = get_dataset(dataset)
         table = read_parquet(perturbed)
         meta = table.attrs["fairldp"]
-        _check_no_sensitive(table, dataset, str(perturbed))
+        require_no_raw_sensitive(table, spec.sensitive_names, str(perturbed))
         table = check_categories(table, spec, source=str(perturbed), only=spec.categorical)
         if not all(0.0 <= a <= 1.0 for a in amounts):
             raise ValueError(f"repair amounts must lie in [0, 1], got {list(amounts)}")
@@ -125,13 +126,13 @@ def train_cell(
     dataset: str, represented: str | Path, out: str | Path, model: str = "logistic_regression"
 ) -> None:
     """A classifier per (seed, amount) on the repaired training rows; test rows scored."""
-    from fairldp.fair.stages import _check_no_sensitive
     from fairldp.models import make_model
+    from fairldp.privacy import require_no_raw_sensitive
 
     with timed("train_repair"):
         spec = get_dataset(dataset)
         table = read_parquet(represented)
-        _check_no_sensitive(table, dataset, str(represented))
+        require_no_raw_sensitive(table, spec.sensitive_names, str(represented))
         table = check_categories(table, spec, source=str(represented), only=spec.categorical)
         frames = []
         for (seed, lam), rows in table.groupby(["seed", "amount"], sort=True):
@@ -180,11 +181,11 @@ def evaluate_cell(
             "epsilon": float(meta["epsilon"]) if meta["protocol"] != "none" else np.inf,
             "method": meta["method"], "groups": meta["groups"],
         }  # fmt: skip
+        rep = rep.merge(truth, on=["seed", "row_id"], how="left", validate="many_to_one")
+        if rep[attribute].isna().any():
+            raise ValueError(f"{represented}: rows missing from the splits")
         rows = []
         for (seed, lam), r in rep.groupby(["seed", "amount"], sort=True):
-            r = r.merge(truth, on=["seed", "row_id"], how="left", validate="many_to_one")
-            if r[attribute].isna().any():
-                raise ValueError(f"{represented}: rows missing from the splits")
             tr, te = r[r["part"] == "train"], r[r["part"] == "test"]
             p = pred[(pred["seed"] == seed) & (pred["amount"] == lam)]
             p = te[["row_id", "y", attribute]].merge(
