@@ -23,7 +23,7 @@ def test_uniform_and_k_based() -> None:
         ((float("nan"), [2], "uniform"), "epsilon must be a finite number > 0"),
         ((1.0, [], "uniform"), "domain_sizes is empty"),
         ((1.0, [1], "uniform"), r"must be an integer >= 2"),
-        ((1.0, [2], "equal"), r"budget split must be one of \['uniform', 'k_based'\]"),
+        ((1.0, [2], "equal"), r"split_budget gives per-attribute budgets of 'uniform' and 'k_based', got 'equal'"),
     ],
 )
 def test_bad_input(args: tuple, message: str) -> None:

@@ -228,7 +228,7 @@ def test_errors():
     X = np.zeros((4, 2))
     with pytest.raises(ValueError, match="needs a noise_model"):
         make_method("corrected_postproc_eo", None)
-    with pytest.raises(ValueError, match="method must be one of"):
+    with pytest.raises(ValueError, match="unknown fair method 'nope'"):
         make_method("nope", nm)
     with pytest.raises(ValueError, match="codes in"):
         make_method("plain", nm).fit(X, [0, 1, 0, 1], [0, 1, 2, 3])

@@ -43,7 +43,7 @@ def test_bad_codes(name: str, x: object, msg: str) -> None:
 
 
 def test_bad_protocol_name_and_reports() -> None:
-    with pytest.raises(ValueError, match=r"protocol must be one of \['adp', 'blh'"):
+    with pytest.raises(ValueError, match=r"unknown LDP protocol 'rappor2'; registered: \['grr', 'sue'"):
         get_protocol("rappor2", 1.0, 5)
     with pytest.raises(ValueError, match=r"reports must hold codes in \[0, 5\)"):
         get_protocol("grr", 1.0, 5).estimate([0, 7])

@@ -26,13 +26,13 @@ def test_combine_split_roundtrip() -> None:
     assert codes[0] == (cols["sex"][0] * 5 + cols["race"][0]) * 3 + cols["age"][0]
 
 
-@pytest.mark.parametrize("solution", ["uniform", "k_based"])
-def test_split_budgets_and_streams(solution: str) -> None:
+@pytest.mark.parametrize("budget_split", ["uniform", "k_based"])
+def test_split_budgets_and_streams(budget_split: str) -> None:
     cols = columns()
-    res = privatize(cols, KS, "grr", 2.0, solution, seed=1, dataset="toy")
+    res = privatize(cols, KS, "grr", 2.0, budget_split, seed=1, dataset="toy")
     eps = res.epsilons
     assert np.isclose(sum(eps.values()), 2.0)
-    if solution == "k_based":
+    if budget_split == "k_based":
         assert np.isclose(eps["race"], 2.0 * 5 / 10)
     else:
         assert np.allclose(list(eps.values()), 2.0 / 3)
@@ -41,7 +41,7 @@ def test_split_budgets_and_streams(solution: str) -> None:
     rng = make_rng(1, "perturb", "toy", "grr", 2.0, "race")
     np.testing.assert_array_equal(part.reports, part.protocol.perturb(cols["race"], rng))
     # ... so the attribute order does not matter
-    rev = privatize(dict(reversed(cols.items())), KS, "grr", 2.0, solution, seed=1, dataset="toy")
+    rev = privatize(dict(reversed(cols.items())), KS, "grr", 2.0, budget_split, seed=1, dataset="toy")
     np.testing.assert_array_equal(rev.parts[1].reports, part.reports)
     x, names = res.features()
     assert x.shape == (N, 10) and names[:3] == ["sex=0", "sex=1", "race=0"]
@@ -89,7 +89,7 @@ def test_sampling() -> None:
 
 def test_privatize_rejects_bad_input() -> None:
     cols = columns()
-    with pytest.raises(ValueError, match="solution must be one of"):
+    with pytest.raises(ValueError, match="budget_split must be one of"):
         privatize(cols, KS, "grr", 1.0, "split", seed=0, dataset="t")
     with pytest.raises(ValueError, match="domain_sizes has no entry"):
         privatize(cols, {"sex": 2}, "grr", 1.0, "uniform", seed=0, dataset="t")

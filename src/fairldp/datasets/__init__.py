@@ -1,7 +1,7 @@
 """Benchmark datasets: a registry of specs, checksum-verified raw files, parsers and splits."""
 
 from fairldp.datasets.download import DownloadError, fetch
-from fairldp.datasets.raw import ChecksumError, DataFormatError, load_prepared, prepare
+from fairldp.datasets.raw import ChecksumError, DataFormatError, prepare
 from fairldp.datasets.registry import (
     REGISTRY,
     Attribute,
@@ -22,7 +22,6 @@ __all__ = [
     "RawFile",
     "fetch",
     "get_dataset",
-    "load_prepared",
     "prepare",
     "registered",
     "stratified_split",

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from fairldp.datasets.raw import DataFormatError
-from fairldp.datasets.registry import REGISTRY, Attribute, DatasetSpec, RawFile, register
+from fairldp.datasets.registry import Attribute, DatasetSpec, RawFile, register
 from fairldp.datasets.tabular import member_of_zip, read_csv_columns
 
 __all__ = ["STATE_CODES", "TASKS", "configure"]
@@ -136,8 +136,7 @@ def acs_spec(
 def configure(year: int = 2018, horizon: str = "1-Year", states: Sequence[str] = ("CA",)) -> None:
     """(Re-)register the ACS tasks for the given survey year, horizon and states."""
     for task in TASKS:
-        REGISTRY.pop(task, None)
-        register(acs_spec(task, year, horizon, tuple(states)))
+        register(acs_spec(task, year, horizon, tuple(states)), replace=True)
 
 
 configure()

@@ -10,13 +10,11 @@ from pathlib import Path
 import pandas as pd
 
 from fairldp.datasets.registry import REGISTRY_VERSION, Attribute, DatasetSpec, RawFile
-from fairldp.io import read_parquet, write_parquet
 
 __all__ = [
     "ChecksumError",
     "DataFormatError",
     "check_categories",
-    "load_prepared",
     "prepare",
     "read_raw",
     "read_vendored",
@@ -174,26 +172,3 @@ def prepared_metadata(
         "licence": spec.licence,
         "citation": spec.citation,
     }
-
-
-def write_prepared(
-    spec: DatasetSpec,
-    raw_dir: str | Path,
-    out: str | Path,
-    download_dir: str | Path | None = None,
-    lock: str | Path | None = None,
-    params: Mapping[str, object] | None = None,
-) -> pd.DataFrame:
-    """Prepare ``spec`` and write it atomically to ``out`` with provenance metadata."""
-    df = prepare(spec, raw_dir, download_dir, lock, params)
-    write_parquet(df, out, meta=prepared_metadata(spec, lock, params))
-    return df
-
-
-def load_prepared(path: str | Path, spec: DatasetSpec) -> pd.DataFrame:
-    """Read a prepared table and restore the declared categorical domains."""
-    df = read_parquet(path)
-    meta = df.attrs.get("fairldp", {})
-    if meta.get("dataset") not in (None, spec.name):
-        raise DataFormatError(f"{path}: holds dataset {meta.get('dataset')!r}, not {spec.name!r}")
-    return check_categories(df, spec, source=str(path))

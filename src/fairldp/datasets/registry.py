@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from fairldp.registry import Registry
+
 __all__ = [
     "REGISTRY",
     "REGISTRY_VERSION",
@@ -104,19 +106,21 @@ class DatasetSpec:
         raise KeyError(f"{self.name} has no categorical attribute {name!r}")
 
 
-REGISTRY: dict[str, DatasetSpec] = {}
+def _load_builtin() -> None:
+    from fairldp.datasets import acs, adult, compas, diabetes, german, lsac, synthetic  # noqa: F401
 
 
-def register(spec: DatasetSpec) -> DatasetSpec:
-    if spec.name in REGISTRY:
-        raise ValueError(f"dataset {spec.name!r} is registered twice")
-    REGISTRY[spec.name] = spec
-    return spec
+#: dataset name -> :class:`DatasetSpec`; a new dataset is one module calling :func:`register`
+REGISTRY: Registry[DatasetSpec] = Registry("dataset", _load_builtin)
+
+
+def register(spec: DatasetSpec, replace: bool = False) -> DatasetSpec:
+    """Add ``spec`` to :data:`REGISTRY` under its name (``replace``: a new version of it)."""
+    return REGISTRY.register(spec.name, spec, replace=replace)
 
 
 def find_raw_file(name: str) -> tuple[DatasetSpec, RawFile]:
     """The dataset and registry entry of a raw (or upstream source) file, by file name."""
-    get_dataset("adult")  # imports the dataset modules
     for spec in REGISTRY.values():
         for raw in (*spec.raw_files, *spec.sources):
             if raw.name == name:
@@ -126,16 +130,11 @@ def find_raw_file(name: str) -> tuple[DatasetSpec, RawFile]:
 
 
 def registered() -> dict[str, DatasetSpec]:
-    """Every registered dataset, by name (importing the dataset modules registers them)."""
-    from fairldp.datasets import acs, adult, compas, diabetes, german, lsac, synthetic  # noqa: F401
-
-    return REGISTRY
+    """Every registered dataset, by name."""
+    return dict(REGISTRY.items())
 
 
 def get_dataset(name: str) -> DatasetSpec:
-    """The spec of a registered dataset; the error lists the registered names."""
-    registered()
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        raise KeyError(f"unknown dataset {name!r}; registered: {sorted(REGISTRY)}") from None
+    """The spec of a registered dataset; an unknown name raises
+    :class:`~fairldp.registry.UnknownNameError` (a KeyError) naming the closest ones."""
+    return REGISTRY.get(name)

@@ -2,8 +2,10 @@
 
 Every method is a scikit-learn style estimator with ``fit(X, y, z)``, ``predict(X, z)`` and
 ``predict_proba(X, z)`` (``z``: decoded codes in ``[0, k)`` from
-:meth:`fairldp.fair.noise.NoiseModel.decode`; ``y`` binary 0/1). Registry :data:`METHODS`,
-factory :func:`make_method`.
+:meth:`fairldp.fair.noise.NoiseModel.decode`; ``y`` binary 0/1), built as
+``cls(noise_model, base_model, random_state, **params)``. Registry :data:`fairldp.fair.METHODS`
+(the names below are declared there, without importing this module), factory
+:func:`make_method`.
 
 - ``unaware``: base model on ``X`` (``z`` dropped); ``plain``: ``X`` plus one-hot ``z``.
 - naive fairness (``Z`` treated as ``A``): fairlearn ``ExponentiatedGradient`` with
@@ -19,7 +21,6 @@ factory :func:`make_method`.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -27,18 +28,22 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.pipeline import Pipeline
 
+from fairldp.fair import METHODS
 from fairldp.fair.noise import NoiseModel, NoiseModelError
 from fairldp.models import make_model
 
 __all__ = [
     "METHODS",
+    "NEEDS_NOISE_MODEL",
     "CorrectedExpGrad",
+    "FairMethod",
     "NaiveExpGrad",
     "NaiveThreshold",
     "Plain",
     "Reweighing",
     "TwoStepPostProcessing",
     "Unaware",
+    "base_estimator",
     "make_method",
     "tolerance_scale",
 ]
@@ -52,7 +57,9 @@ def _rng(random_state: int | None, stream: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([_ROOT_SEED, seed, stream]))
 
 
-def _base(base_model: Any, random_state: int | None) -> Any:
+def base_estimator(base_model: Any, random_state: int | None) -> Any:
+    """A fresh base classifier: a :data:`fairldp.models.MODELS` name built with
+    ``random_state``, or a clone of an estimator."""
     if isinstance(base_model, str):
         return make_model(base_model, 0 if random_state is None else int(random_state))
     return clone(base_model)
@@ -103,7 +110,7 @@ def _k(noise_model: NoiseModel | None, z: NDArray[np.int64]) -> int:
     return noise_model.k if noise_model is not None else int(z.max()) + 1
 
 
-class _Method(ClassifierMixin, BaseEstimator):
+class FairMethod(ClassifierMixin, BaseEstimator):
     """Common parameters: ``noise_model`` (may be ``None`` for naive methods), ``base_model``
     (a :data:`fairldp.models.MODELS` name or an estimator) and ``random_state``."""
 
@@ -122,12 +129,12 @@ class _Method(ClassifierMixin, BaseEstimator):
         return (self.predict_proba(X, z)[:, 1] >= 0.5).astype(np.int64)
 
 
-class Unaware(_Method):
+class Unaware(FairMethod):
     """Base model fitted on ``X`` alone (``z`` ignored)."""
 
     def fit(self, X: ArrayLike, y: ArrayLike, z: ArrayLike) -> Unaware:
         X, y, z = _check_xyz(X, y, z, None)
-        self.model_ = _base(self.base_model, self.random_state).fit(X, y)
+        self.model_ = base_estimator(self.base_model, self.random_state).fit(X, y)
         self.classes_ = np.array([0, 1])
         return self
 
@@ -135,7 +142,7 @@ class Unaware(_Method):
         return self.model_.predict_proba(X)
 
 
-class Plain(_Method):
+class Plain(FairMethod):
     """Base model on ``X`` with the one-hot decoded attribute appended (``k`` columns)."""
 
     def _features(self, X: ArrayLike, z: NDArray[np.int64]) -> NDArray[np.float64]:
@@ -146,7 +153,8 @@ class Plain(_Method):
     def fit(self, X: ArrayLike, y: ArrayLike, z: ArrayLike) -> Plain:
         X, y, z = _check_xyz(X, y, z, self.noise_model.k if self.noise_model else None)
         self.k_ = _k(self.noise_model, z)
-        self.model_ = _base(self.base_model, self.random_state).fit(self._features(X, z), y)
+        base = base_estimator(self.base_model, self.random_state)
+        self.model_ = base.fit(self._features(X, z), y)
         self.classes_ = np.array([0, 1])
         return self
 
@@ -248,7 +256,7 @@ def tolerance_scale(
     return 1.0 / kappa
 
 
-class NaiveExpGrad(_Method):
+class NaiveExpGrad(FairMethod):
     """fairlearn ``ExponentiatedGradient`` with ``z`` as the sensitive feature.
 
     ``constraint``: ``"demographic_parity"``, ``"equalized_odds"`` or
@@ -278,7 +286,7 @@ class NaiveExpGrad(_Method):
 
         X, y, z = _check_xyz(X, y, z, None)
         self.bound_ = self._bound(y, z)
-        base = _base(self.base_model, self.random_state)
+        base = base_estimator(self.base_model, self.random_state)
         self.model_ = ExponentiatedGradient(
             base,
             _moment(self.constraint, self.bound_),
@@ -327,7 +335,7 @@ class CorrectedExpGrad(NaiveExpGrad):
         return float(self.tolerance) * self.scale_
 
 
-class NaiveThreshold(_Method):
+class NaiveThreshold(FairMethod):
     """fairlearn ``ThresholdOptimizer`` (Hardt et al., 2016) with ``z`` as the group.
 
     ``constraint``: ``"equalized_odds"`` or ``"demographic_parity"``. Fallback: rows whose
@@ -350,7 +358,7 @@ class NaiveThreshold(_Method):
 
         X, y, z = _check_xyz(X, y, z, None)
         self.model_ = ThresholdOptimizer(
-            estimator=_base(self.base_model, self.random_state),
+            estimator=base_estimator(self.base_model, self.random_state),
             constraints=self.constraint,
             predict_method="predict_proba",
         )
@@ -385,7 +393,7 @@ class NaiveThreshold(_Method):
 # ----- two-step post-processing (Mozannar et al.) -----------------------------------------------
 
 
-class TwoStepPostProcessing(_Method):
+class TwoStepPostProcessing(FairMethod):
     """Mozannar, Ohannessian & Srebro (ICML 2020) two-step post-processing, any protocol.
 
     1. Fit the base model on a ``1 - holdout`` share of the rows (stratified by ``y``); its
@@ -450,7 +458,8 @@ class TwoStepPostProcessing(_Method):
             idx, test_size=self.holdout, stratify=y, random_state=self.random_state
         )
         take = (lambda a, i: a.iloc[i]) if hasattr(X, "iloc") else (lambda a, i: a[i])
-        self.model_ = _base(self.base_model, self.random_state).fit(take(X, fit_idx), y[fit_idx])
+        base = base_estimator(self.base_model, self.random_state)
+        self.model_ = base.fit(take(X, fit_idx), y[fit_idx])
         yh = self.model_.predict(take(X, hold_idx)).astype(np.int64)
         yy, zz = y[hold_idx], z[hold_idx]
         # observed joint P(Z, Y, Yhat) and recovered P(A, Y, Yhat)
@@ -515,7 +524,7 @@ class TwoStepPostProcessing(_Method):
 # ----- pre-processing (reweighing) ---------------------------------------------------------------
 
 
-class Reweighing(_Method):
+class Reweighing(FairMethod):
     """Kamiran & Calders (2012) reweighing, base model fitted with ``sample_weight``.
 
     Target weights ``w(a, y) = P(a) P(y) / P(a, y)`` make ``A`` independent of ``Y``.
@@ -583,7 +592,7 @@ class Reweighing(_Method):
         sw = omega[z, y]
         if not np.any(sw > 0):
             raise ValueError("all reweighing weights are zero")
-        base = _base(self.base_model, self.random_state)
+        base = base_estimator(self.base_model, self.random_state)
         self.model_ = base.fit(X, y, **{_weight_name(base): sw * (sw.size / sw.sum())})
         self.classes_ = np.array([0, 1])
         return self
@@ -595,55 +604,21 @@ class Reweighing(_Method):
 # ----- registry -----------------------------------------------------------------------------------
 
 
-def _spec(cls: type, **kw: Any) -> Callable[..., _Method]:
-    def build(
-        noise_model: NoiseModel | None = None,
-        base_model: Any = "logistic_regression",
-        random_state: int | None = None,
-        **params: Any,
-    ) -> _Method:
-        return cls(noise_model, base_model, random_state, **{**kw, **params})
-
-    return build
-
-
-#: method name -> factory ``(noise_model, base_model, random_state, **params) -> estimator``
-METHODS: dict[str, Callable[..., _Method]] = {
-    "unaware": _spec(Unaware),
-    "plain": _spec(Plain),
-    "expgrad_dp": _spec(NaiveExpGrad, constraint="demographic_parity"),
-    "expgrad_eo": _spec(NaiveExpGrad, constraint="equalized_odds"),
-    "expgrad_tpr": _spec(NaiveExpGrad, constraint="true_positive_rate_parity"),
-    "threshold_dp": _spec(NaiveThreshold, constraint="demographic_parity"),
-    "threshold_eo": _spec(NaiveThreshold, constraint="equalized_odds"),
-    "corrected_expgrad_dp": _spec(CorrectedExpGrad, constraint="demographic_parity"),
-    "corrected_expgrad_eo": _spec(CorrectedExpGrad, constraint="equalized_odds"),
-    "corrected_expgrad_tpr": _spec(CorrectedExpGrad, constraint="true_positive_rate_parity"),
-    "postproc_naive_eo": _spec(TwoStepPostProcessing, constraint="equalized_odds", corrected=False),
-    "postproc_naive_dp": _spec(
-        TwoStepPostProcessing, constraint="demographic_parity", corrected=False
-    ),
-    "corrected_postproc_eo": _spec(TwoStepPostProcessing, constraint="equalized_odds"),
-    "corrected_postproc_dp": _spec(TwoStepPostProcessing, constraint="demographic_parity"),
-    "reweigh": _spec(Reweighing, corrected=False),
-    "corrected_reweigh": _spec(Reweighing, corrected=True),
-}
-
-#: methods that need a :class:`NoiseModel`
-NEEDS_NOISE_MODEL = frozenset(name for name in METHODS if name.startswith("corrected_"))
-
-
 def make_method(
     name: str,
     noise_model: NoiseModel | None = None,
     base_model: Any = "logistic_regression",
     random_state: int | None = None,
     **params: Any,
-) -> _Method:
-    """A fresh estimator of method ``name`` (one of :data:`METHODS`); extra ``params`` (e.g.
-    ``tolerance``) go to its constructor."""
-    if name not in METHODS:
-        raise ValueError(f"method must be one of {sorted(METHODS)}, got {name!r}")
-    if name in NEEDS_NOISE_MODEL and noise_model is None:
+) -> FairMethod:
+    """A fresh estimator of method ``name`` (registered in :data:`METHODS`); extra ``params``
+    (e.g. ``tolerance``) go to its constructor after the method's fixed ones."""
+    cls = METHODS.get(name)
+    meta = METHODS.meta(name)
+    if meta.get("needs_noise_model") and noise_model is None:
         raise ValueError(f"method {name!r} needs a noise_model")
-    return METHODS[name](noise_model, base_model, random_state, **params)
+    return cls(noise_model, base_model, random_state, **{**meta.get("fixed", {}), **params})
+
+
+#: methods that need a :class:`NoiseModel`
+NEEDS_NOISE_MODEL = frozenset(n for n in METHODS if METHODS.meta(n).get("needs_noise_model"))

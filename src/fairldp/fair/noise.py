@@ -463,22 +463,32 @@ class NoiseModel:
     """The channel ``A -> Z`` of a protocol with its decoding prior.
 
     Built with ``NoiseModel(protocol, prior=None, max_condition=MAX_CONDITION,
-    tie_break="smallest")``; raises :class:`NoiseModelError` if ``cond(T) > max_condition``
-    (or ``T`` is singular). ``tie_break="random"`` (uniform prior) decodes with uniform
-    tie-breaking (:func:`decode`): needed for SS with ``omega >= 2``.
+    tie_break="smallest", report_probability=1.0)``; raises :class:`NoiseModelError` if
+    ``cond(T) > max_condition`` (or ``T`` is singular). ``tie_break="random"`` (uniform prior)
+    decodes with uniform tie-breaking (:func:`decode`): needed for SS with ``omega >= 2``.
+    ``report_probability`` ``r < 1``: each user reports the attribute with probability ``r``
+    (budget split ``sampling``: ``r = 1/d``) and otherwise gets a value drawn from the
+    prior, so ``T = r T_protocol + (1 - r) 1 prior^T``.
     """
 
     protocol: FrequencyProtocol
     prior: NDArray[np.float64] | None = None
     max_condition: float = MAX_CONDITION
     tie_break: str = "smallest"
+    report_probability: float = 1.0
     T: NDArray[np.float64] = field(init=False, repr=False)
     condition: float = field(init=False)
 
     def __post_init__(self) -> None:
         _check_tie_break(self.tie_break, self.prior)
         self.prior = check_prior(self.prior, self.protocol.k)
-        self.T = transition_matrix(self.protocol, self.prior, self.tie_break)
+        r = float(self.report_probability)
+        if not 0.0 < r <= 1.0:
+            raise ValueError(f"report_probability must lie in (0, 1], got {r!r}")
+        t = transition_matrix(self.protocol, self.prior, self.tie_break)
+        # a user who did not report the attribute (budget split 'sampling') gets a decoded
+        # value drawn from the decoding prior: T = r T_protocol + (1 - r) 1 prior^T
+        self.T = t if r == 1.0 else r * t + (1.0 - r) * self.prior[None, :]
         with np.errstate(all="ignore"):
             cond = float(np.linalg.cond(self.T))
         self.condition = cond

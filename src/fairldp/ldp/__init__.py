@@ -14,7 +14,6 @@ from fairldp.ldp.grr import GRR
 from fairldp.ldp.he import SHE, THE
 from fairldp.ldp.lh import BLH, OLH, LocalHashing
 from fairldp.ldp.multi import (
-    SOLUTIONS,
     PrivatizedAttributes,
     PrivatizedColumn,
     combine_codes,
@@ -38,7 +37,6 @@ __all__ = [
     "OUE",
     "PROTOCOLS",
     "SHE",
-    "SOLUTIONS",
     "SS",
     "SUE",
     "THE",

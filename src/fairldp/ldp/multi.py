@@ -1,6 +1,7 @@
 """Privatizing several sensitive attributes (Arcolezi et al., DBSec 2023; Wang et al., 2019).
 
-Solutions for ``d`` attributes with domain sizes ``k_1, ..., k_d`` and total budget ``eps``:
+Budget splits (:data:`~fairldp.ldp.budget.BUDGET_SPLITS`) for ``d`` attributes with domain sizes
+``k_1, ..., k_d`` and total budget ``eps``:
 
 - ``uniform``: each attribute with its own protocol and ``eps / d`` (sequential composition);
 - ``k_based``: attribute ``j`` with ``eps k_j / sum(k)`` (:func:`~fairldp.ldp.split_budget`);
@@ -14,7 +15,9 @@ Random streams: attribute ``a`` is perturbed with
 (``a`` is ``"+".join(attributes)`` for ``combined``); the sampled attribute of each user comes
 from ``make_rng(seed, "perturb", dataset, protocol, eps, "__sampled_attribute__")``. Results thus
 depend only on these keys, never on the order attributes or jobs run in. The budget split is not
-part of the key, so ``uniform`` and ``k_based`` runs use common random numbers.
+part of the key, so ``uniform`` and ``k_based`` runs use common random numbers. Another set of
+rows of the same users (the test rows of a study) passes ``part`` (e.g. ``"test"``), which is
+appended to every key, so that its noise is independent of the training rows'.
 """
 
 from __future__ import annotations
@@ -28,14 +31,13 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from fairldp.ldp.base import FrequencyProtocol
-from fairldp.ldp.budget import split_budget
+from fairldp.ldp.budget import BUDGET_SPLITS, split_budget
 from fairldp.ldp.registry import get_protocol
 from fairldp.ldp.validation import check_codes, check_domain_size, check_epsilon
 from fairldp.rng import make_rng
 
 __all__ = [
-    "SOLUTIONS",
-    "PrivatizedAttributes",
+        "PrivatizedAttributes",
     "PrivatizedColumn",
     "combine_codes",
     "privatize",
@@ -43,7 +45,6 @@ __all__ = [
     "split_codes",
 ]
 
-SOLUTIONS = ("uniform", "k_based", "combined", "sampling")
 SAMPLING_KEY = "__sampled_attribute__"
 
 
@@ -90,12 +91,15 @@ def privatize_column(
     dataset: str,
     attribute: str,
     stream_epsilon: float | None = None,
+    part: str | None = None,
 ) -> PrivatizedColumn:
     """Perturb one column with ``get_protocol(protocol, epsilon, k)`` and the stream
-    ``make_rng(seed, "perturb", dataset, protocol, stream_epsilon or epsilon, attribute)``."""
+    ``make_rng(seed, "perturb", dataset, protocol, stream_epsilon or epsilon, attribute)``
+    (with ``part`` appended to the keys if given: e.g. ``"test"`` for the test rows)."""
     proto = get_protocol(protocol, epsilon, k)
     key_eps = proto.epsilon if stream_epsilon is None else check_epsilon(stream_epsilon)
-    rng = make_rng(seed, "perturb", dataset, proto.name, key_eps, attribute)
+    keys = (attribute,) if part is None else (attribute, part)
+    rng = make_rng(seed, "perturb", dataset, proto.name, key_eps, *keys)
     return PrivatizedColumn(attribute, proto, proto.perturb(x, rng))
 
 
@@ -103,7 +107,7 @@ def privatize_column(
 class PrivatizedAttributes:
     """Result of :func:`privatize`: one :class:`PrivatizedColumn` per part."""
 
-    solution: str
+    budget_split: str
     n: int
     attributes: tuple[str, ...]
     domain_sizes: tuple[int, ...]
@@ -116,7 +120,7 @@ class PrivatizedAttributes:
 
     def estimates(self, method: str = "unbiased") -> dict[str, NDArray[np.float64]]:
         """Estimated frequencies of each attribute (marginals of the joint for ``combined``)."""
-        if self.solution == "combined":
+        if self.budget_split == "combined":
             joint = self.parts[0].estimate(method).reshape(self.domain_sizes)
             d = len(self.attributes)
             return {
@@ -131,7 +135,7 @@ class PrivatizedAttributes:
             a: list(categories[a]) if categories and a in categories else list(range(k))
             for a, k in zip(self.attributes, self.domain_sizes, strict=True)
         }
-        if self.solution == "combined":
+        if self.budget_split == "combined":
             return [
                 "|".join(f"{a}={c}" for a, c in zip(self.attributes, combo, strict=True))
                 for combo in itertools.product(*(cats[a] for a in self.attributes))
@@ -169,15 +173,19 @@ def privatize(
     domain_sizes: Mapping[str, int],
     protocol: str,
     epsilon: float,
-    solution: str,
+    budget_split: str,
     *,
     seed: int,
     dataset: str,
+    part: str | None = None,
 ) -> PrivatizedAttributes:
     """Privatize the sensitive attributes ``columns`` (name -> integer codes in ``[0, k)``)
-    with ``protocol`` and total budget ``epsilon`` using ``solution`` in :data:`SOLUTIONS`."""
-    if solution not in SOLUTIONS:
-        raise ValueError(f"solution must be one of {list(SOLUTIONS)}, got {solution!r}")
+    with ``protocol`` and total budget ``epsilon`` spent as ``budget_split`` says (one of
+    :data:`~fairldp.ldp.budget.BUDGET_SPLITS`)."""
+    if budget_split not in BUDGET_SPLITS:
+        raise ValueError(
+            f"budget_split must be one of {list(BUDGET_SPLITS)}, got {budget_split!r}"
+        )
     eps = check_epsilon(epsilon)
     attrs = tuple(columns)
     if not attrs:
@@ -192,15 +200,15 @@ def privatize(
     n = cols[0].size
     if any(c.size != n for c in cols):
         raise ValueError(f"columns must all have the same length, got {[c.size for c in cols]}")
-    kw: dict[str, Any] = {"seed": seed, "dataset": dataset, "stream_epsilon": eps}
+    kw: dict[str, Any] = {"seed": seed, "dataset": dataset, "stream_epsilon": eps, "part": part}
 
-    if solution in ("uniform", "k_based"):
-        budgets = split_budget(eps, ks, solution)
+    if budget_split in ("uniform", "k_based"):
+        budgets = split_budget(eps, ks, budget_split)
         parts = tuple(
             privatize_column(c, protocol, e, k, attribute=a, **kw)
             for a, c, k, e in zip(attrs, cols, ks, budgets, strict=True)
         )
-    elif solution == "combined":
+    elif budget_split == "combined":
         codes = combine_codes(cols, ks)
         parts = (
             privatize_column(
@@ -209,7 +217,8 @@ def privatize(
         )
     else:  # sampling
         proto_name = get_protocol(protocol, eps, 2).name
-        choice = make_rng(seed, "perturb", dataset, proto_name, eps, SAMPLING_KEY).integers(
+        keys = (SAMPLING_KEY,) if part is None else (SAMPLING_KEY, part)
+        choice = make_rng(seed, "perturb", dataset, proto_name, eps, *keys).integers(
             0, len(attrs), size=n
         )
         plist = []
@@ -220,4 +229,4 @@ def privatize(
             part = privatize_column(c[users], protocol, eps, k, attribute=a, **kw)
             plist.append(PrivatizedColumn(a, part.protocol, part.reports, users))
         parts = tuple(plist)
-    return PrivatizedAttributes(solution, n, attrs, ks, parts)
+    return PrivatizedAttributes(budget_split, n, attrs, ks, parts)

@@ -1,4 +1,8 @@
-"""Protocol registry: ``get_protocol(name, epsilon, k)``."""
+"""Protocol registry: ``get_protocol(name, epsilon, k)``.
+
+A new frequency oracle is one module with a :class:`~fairldp.ldp.base.FrequencyProtocol`
+subclass built as ``cls(epsilon, k)``, registered with ``PROTOCOLS.register("name", cls)``.
+"""
 
 from __future__ import annotations
 
@@ -9,26 +13,18 @@ from fairldp.ldp.he import SHE, THE
 from fairldp.ldp.lh import BLH, OLH
 from fairldp.ldp.ss import SS
 from fairldp.ldp.ue import OUE, SUE
+from fairldp.registry import Registry
 
 __all__ = ["PROTOCOLS", "get_protocol"]
 
 #: protocol name -> class; every class is built as ``cls(epsilon, k)``.
-PROTOCOLS: dict[str, type[FrequencyProtocol]] = {
-    "grr": GRR,
-    "sue": SUE,
-    "oue": OUE,
-    "blh": BLH,
-    "olh": OLH,
-    "ss": SS,
-    "the": THE,
-    "she": SHE,
-    "adp": ADP,
-}
+PROTOCOLS: Registry[type[FrequencyProtocol]] = Registry("LDP protocol")
+for _name, _cls in (("grr", GRR), ("sue", SUE), ("oue", OUE), ("blh", BLH), ("olh", OLH),
+                    ("ss", SS), ("the", THE), ("she", SHE), ("adp", ADP)):  # fmt: skip
+    PROTOCOLS.register(_name, _cls)
 
 
 def get_protocol(name: str, epsilon: float, k: int) -> FrequencyProtocol:
-    """The protocol ``name`` (case-insensitive, one of :data:`PROTOCOLS`) for ``(epsilon, k)``."""
-    key = name.lower() if isinstance(name, str) else name
-    if key not in PROTOCOLS:
-        raise ValueError(f"protocol must be one of {sorted(PROTOCOLS)}, got {name!r}")
-    return PROTOCOLS[key](epsilon, k)
+    """The protocol ``name`` (case-insensitive, one of :data:`PROTOCOLS`) for ``(epsilon, k)``;
+    an unknown name raises :class:`~fairldp.registry.UnknownNameError` (a ValueError)."""
+    return PROTOCOLS.get(name.lower() if isinstance(name, str) else name)(epsilon, k)
