@@ -6,7 +6,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 CORES  ?= 2
-CONFIG ?= config/config.yaml
+CONFIG ?= config/studies/default.yaml
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.fairldp-installed
 
@@ -25,6 +25,7 @@ reproduce: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks workflow/scripts
+	$(BIN)/snakefmt --check Snakefile workflow/rules
 	$(BIN)/pytest
 
 # the workflow on a one-node SLURM cluster on localhost (root on Debian; see README)
@@ -33,6 +34,7 @@ cluster-test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks workflow/scripts
+	$(BIN)/snakefmt --check Snakefile workflow/rules
 	$(BIN)/snakemake --lint
 
 dry-run: $(STAMP)

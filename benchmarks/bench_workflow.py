@@ -2,17 +2,19 @@
 
 Runs, each in a fresh temporary working directory:
 
-1. the default study (``config/config.yaml``) with ``--cores 2``;
+1. the default study (``config/studies/default.yaml``) with ``--cores 2``;
 2. the same study again: a run with nothing to do;
-3. a dry run of the paper-scale grid (``config/paper.yaml``).
+3. a dry run of the paper-scale grid (``config/studies/paper.yaml``).
 
 Overhead is everything that is not a stage's own computation (DAG build, job scheduling,
 process start-up, imports): ``1 - sum(compute) / (wall x cores)``, where ``compute`` is the time
 each stage logs as ``compute_seconds=`` around its package call. Idle cores (a DAG with fewer
-ready jobs than cores) count as overhead too, so this is an upper bound. With ``--serial`` the
-study also runs with ``--cores 1``, where the bound is exact.
+ready jobs than cores) count as overhead too, so this is an upper bound. CPU seconds of the
+whole run (Snakemake and every job) are measured too (``getrusage`` of the children), which a
+shared machine disturbs less than the wall time. With ``--serial`` the study also runs with
+``--cores 1``, where the bound is exact.
 
-Usage: ``python benchmarks/bench_workflow.py [--serial] [--config config/config.yaml]``.
+Usage: ``python benchmarks/bench_workflow.py [--serial] [--config config/studies/default.yaml]``.
 Writes ``benchmarks/out/workflow.md``.
 """
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -33,15 +36,21 @@ SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 COMPUTE = re.compile(r"stage=(\w+) compute_seconds=([0-9.]+)")
 
 
-def snakemake(workdir: Path, config: Path, *args: str) -> float:
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def snakemake(workdir: Path, config: Path, *args: str) -> tuple[float, float]:
+    """Wall and CPU seconds of one Snakemake run (CPU: Snakemake and all its jobs)."""
     cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(workdir),
            "--configfile", str(config), "--quiet", "all", *args]  # fmt: skip
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu()
     res = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, _cpu() - c0
     if res.returncode != 0:
         sys.exit(f"snakemake failed:\n{res.stdout[-3000:]}{res.stderr[-3000:]}")
-    return wall
+    return wall, cpu
 
 
 def compute_seconds(workdir: Path) -> tuple[float, dict[str, float], int]:
@@ -59,16 +68,17 @@ def compute_seconds(workdir: Path) -> tuple[float, dict[str, float], int]:
 def study(config: Path, cores: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="fairldp-bench-") as tmp:
         work = Path(tmp)
-        wall = snakemake(work, config, "--cores", str(cores))
+        wall, cpu = snakemake(work, config, "--cores", str(cores))
         total, per_stage, jobs = compute_seconds(work)
-        noop = snakemake(work, config, "--cores", str(cores))
-    return {"cores": cores, "wall": wall, "compute": total, "per_stage": per_stage, "jobs": jobs,
-            "overhead": 1 - total / (wall * cores), "noop": noop}  # fmt: skip
+        noop, _ = snakemake(work, config, "--cores", str(cores))
+    return {"cores": cores, "wall": wall, "cpu": cpu, "compute": total, "per_stage": per_stage,
+            "jobs": jobs, "overhead": 1 - total / (wall * cores),
+            "cpu_overhead": (cpu - total) / max(jobs, 1), "noop": noop}  # fmt: skip
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--config", default=str(REPO / "config" / "config.yaml"))
+    ap.add_argument("--config", default=str(REPO / "config" / "studies" / "default.yaml"))
     ap.add_argument("--serial", action="store_true", help="also run with --cores 1")
     args = ap.parse_args()
     config = Path(args.config).resolve()
@@ -76,19 +86,23 @@ def main() -> None:
 
     runs = [study(config, 2)] + ([study(config, 1)] if args.serial else [])
     with tempfile.TemporaryDirectory(prefix="fairldp-bench-") as tmp:
-        dry = snakemake(Path(tmp), REPO / "config" / "paper.yaml", "--cores", "2", "--dry-run")
+        dry, _ = snakemake(Path(tmp), REPO / "config" / "studies" / "paper.yaml", "--cores", "2",
+                           "--dry-run")  # fmt: skip
 
     lines = [
         f"# Workflow benchmark ({config.name}: {len(cfg['datasets'])} datasets, "
         f"{len(cfg['epsilons'])} epsilons, {len(cfg['seeds'])} seeds)",
         "",
-        "| cores | jobs | wall (s) | stage compute (s) | overhead | no-op rerun (s) |",
-        "|---|---|---|---|---|---|",
+        "| cores | jobs | wall (s) | CPU (s) | stage compute (s) | overhead | CPU-s per job "
+        "outside stages | no-op rerun (s) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
-        lines.append(f"| {r['cores']} | {r['jobs']} | {r['wall']:.1f} | {r['compute']:.1f} | "
-                     f"{r['overhead']:.0%} | {r['noop']:.1f} |")  # fmt: skip
-    lines += ["", f"Dry run of config/paper.yaml: {dry:.1f} s", "", "Compute per stage (s), "
+        lines.append(f"| {r['cores']} | {r['jobs']} | {r['wall']:.1f} | {r['cpu']:.1f} | "
+                     f"{r['compute']:.1f} | {r['overhead']:.0%} | {r['cpu_overhead']:.2f} | "
+                     f"{r['noop']:.1f} |")  # fmt: skip
+    lines += ["", f"Dry run of config/studies/paper.yaml: {dry:.1f} s", "",
+              "Compute per stage (s), "
               f"--cores {runs[0]['cores']}: " + ", ".join(
                   f"{k} {v:.1f}" for k, v in sorted(runs[0]["per_stage"].items()))]  # fmt: skip
     text = "\n".join(lines) + "\n"

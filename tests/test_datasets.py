@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from fairldp.datasets import ChecksumError, DataFormatError, get_dataset, prepare
-from fairldp.datasets.raw import load_prepared, write_prepared
+from fairldp.stages.data import load_prepared, write_prepared
 
 
 @pytest.fixture(scope="module")

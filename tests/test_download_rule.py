@@ -41,7 +41,7 @@ def mirror(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 
 def download(repo: Path, work: Path, url: str) -> subprocess.CompletedProcess[str]:
-    cfg = yaml.safe_load((repo / "config" / "test.yaml").read_text())
+    cfg = yaml.safe_load((repo / "config" / "studies" / "test.yaml").read_text())
     cfg["download"] = {"mirror": url, "timeout": 5, "retries": 1}
     (work / "c.yaml").write_text(yaml.safe_dump(cfg))
     cmd = [SNAKEMAKE, "-s", str(repo / "Snakefile"), "--directory", str(work), "--cores", "1",

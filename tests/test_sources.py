@@ -15,8 +15,9 @@ import pytest
 from fairldp.datasets import DataFormatError, get_dataset, prepare
 from fairldp.datasets.acs import acs_spec
 from fairldp.datasets.download import pin_sha256
-from fairldp.datasets.raw import ChecksumError, load_prepared, sha256_bytes, write_prepared
+from fairldp.datasets.raw import ChecksumError, sha256_bytes
 from fairldp.datasets.registry import DatasetSpec
+from fairldp.stages.data import load_prepared, write_prepared
 
 FIXTURES = Path(__file__).parent / "fixtures" / "raw"
 
@@ -196,17 +197,19 @@ def test_acs_bad_settings_and_input(tmp_path: Path) -> None:
         _prepare(acs_spec("acs_income"), [_zip("psam_p06.csv", text.encode())], tmp_path)
 
 
-def test_pipeline_prepare_applies_the_study_acs_settings(tmp_path: Path) -> None:
+def test_prepare_stage_applies_the_study_acs_settings(tmp_path: Path) -> None:
     """Every Snakemake job is a new process: the survey settings travel as a parameter."""
-    from fairldp import pipeline
+    from fairldp.stages.data import prepare
 
     spec = acs_spec("acs_employment", 2019, "1-Year", ("NY",))
     download, lock = _install(spec, [_zip("psam_p36.csv", (FIXTURES / "psam_p06.csv").read_bytes())],
                               tmp_path)  # fmt: skip
     out = tmp_path / "acs.parquet"
     acs = {"year": 2019, "horizon": "1-Year", "states": ["NY"]}
-    pipeline.prepare("acs_employment", tmp_path / "v", out, download, lock, acs=acs)
+    prepare("acs_employment", str(out), raw_dir=str(tmp_path / "v"), download_dir=str(download),
+            lock=str(lock), acs=acs)
     sources = load_prepared(out, spec).attrs["fairldp"]["sources"]
     assert [s["file"] for s in sources] == ["acs_2019_1-Year_csv_pny.zip"]
     with pytest.raises(FileNotFoundError, match=r"csv_pca\.zip"):  # the default survey: CA 2018
-        pipeline.prepare("acs_employment", tmp_path / "v", tmp_path / "x.parquet", download, lock)
+        prepare("acs_employment", str(tmp_path / "x.parquet"), raw_dir=str(tmp_path / "v"),
+                download_dir=str(download), lock=str(lock))

@@ -1,43 +1,116 @@
-"""Study configuration: validation against the JSON schema with one clear message, and the grid.
+"""The study file, typed: every default and every check, before any job runs.
 
-The schema (``config/schema/config.schema.yaml``) is the single source of truth for the keys
-and their allowed values. :func:`validate_config` reports the first problem as one sentence
-naming the key and what is allowed, e.g.::
+A study file (YAML) declares named *variants* on each axis of the chain and which
+combinations run::
 
-    config key 'epsilons[2]': -1 is not allowed; must be a number > 0
+    study: default
+    results: results
+    datasets: [adult, german]
+    seeds: [0, 1, 2]
+    epsilons: [0.5, 1, 2, 4, 8]
+    privatizers:                 # how users release their sensitive attributes
+      grr: {protocol: grr, budget_splits: [uniform, k_based]}
+      sex_grr: {protocol: grr, attributes: group, test: privatized}
+    representations:             # how released rows become features
+      identity: {}
+      quantile_deconvolution: {kind: quantile, groups: deconvolution, amounts: [0, 0.5, 1]}
+    learners:                    # a base model, optionally trained by a fair method
+      lightgbm: {}
+      two_step: {model: logistic_regression, method: corrected_postproc_eo}
+    runs:                        # which combinations run (default: the full product)
+      - {privatizers: [grr], representations: [identity], learners: [lightgbm]}
+    audits: [utility, fairness_true]
+    figures:
+      fairness: {kind: lines, x: epsilon, y: [equalized_odds_difference], hue: learner}
+
+:func:`load_study` turns such a mapping into a :class:`Study` (frozen dataclasses holding every
+default) or raises :class:`ConfigError` with one sentence naming the key, e.g.::
+
+    config key 'learners.two_step.method': unknown fair method 'corected_postproc_eo'
+    (did you mean 'corrected_postproc_eo'?); registered: [...]
+
+The structure (keys and types) is checked against the JSON schema
+(``fairldp/schema/study.schema.yaml``, also used by Snakemake at DAG build); names against the
+registries (datasets, protocols, models, fair methods, representation kinds, audits, metrics,
+figure kinds, including those a study's ``plugins`` register); and every combination a run
+makes against the datasets (attributes, domains, features). The non-private baseline is the
+built-in privatizer ``none`` (epsilon ``inf``), added to every run unless ``baseline: false``.
+
+A variant whose name is a registered kind may omit the kind: ``lightgbm: {}`` is the model
+``lightgbm``, ``grr: {}`` the protocol ``grr``, ``identity: {}`` the representation ``identity``,
+``corrected_postproc_eo: {}`` that fair method on logistic regression.
 """
 
 from __future__ import annotations
 
-import difflib
+import dataclasses
+import importlib
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
 
+from fairldp.registry import closest
+
 __all__ = [
+    "NON_PRIVATE",
+    "SCHEMA_PATH",
     "ConfigError",
-    "GridPoint",
+    "FigureSpec",
+    "LabelBias",
+    "Learner",
+    "Privatizer",
+    "Run",
+    "Study",
+    "Variant",
     "format_epsilon",
     "load_schema",
-    "study_grid",
-    "validate_config",
+    "load_study",
+    "parse_epsilon",
+    "validate_schema",
 ]
+
+#: the JSON schema of study files (structure and types; names are checked by the loader)
+SCHEMA_PATH = Path(__file__).parent / "schema" / "study.schema.yaml"
+#: name of the built-in non-private privatizer (epsilon ``inf``)
+NON_PRIVATE = "none"
+#: how a privatizer treats the test rows
+TEST_ROWS = ("clean", "privatized")
 
 
 class ConfigError(ValueError):
-    """The study configuration is invalid."""
+    """The study configuration is invalid (the message is one sentence naming the key)."""
 
 
-def load_schema(path: str | Path) -> dict[str, Any]:
+# ----- epsilon text ----------------------------------------------------------------------------
+
+
+def format_epsilon(eps: float) -> str:
+    """Canonical text of an epsilon for file names: 1.0 -> '1', 0.25 -> '0.25', inf -> 'inf'."""
+    eps = float(eps)
+    if math.isinf(eps):
+        return "inf"
+    return np.format_float_positional(eps, trim="-")
+
+
+def parse_epsilon(text: str) -> float:
+    """Inverse of :func:`format_epsilon`."""
+    return math.inf if text == "inf" else float(text)
+
+
+# ----- JSON schema: structure and types ----------------------------------------------------------
+
+
+def load_schema(path: str | Path = SCHEMA_PATH) -> dict[str, Any]:
     with open(path, encoding="utf-8") as fh:
         return yaml.safe_load(fh)
 
 
-def _key(path: Any) -> str:
+def _key(path: Sequence[Any]) -> str:
     out = ""
     for p in path:
         out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
@@ -58,10 +131,7 @@ def _message(err: Any) -> str:
     if v == "additionalProperties":
         allowed = sorted(err.schema.get("properties", {}))
         extra = sorted(set(err.instance) - set(allowed))
-        hints = []
-        for e in extra:
-            close = difflib.get_close_matches(e, allowed, n=1)
-            hints.append(f"'{e}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+        hints = [f"'{e}'{closest(e, allowed)}" for e in extra]
         where = "" if key == "<top level>" else f" under '{key}'"
         plural = "s" if len(extra) > 1 else ""
         return f"unknown config key{plural} {', '.join(hints)}{where}; allowed keys: {allowed}"
@@ -72,60 +142,518 @@ def _message(err: Any) -> str:
         return f"config key '{key}' is empty; give at least {err.validator_value} value(s)"
     if v == "uniqueItems":
         return f"config key '{key}' lists a value twice: {err.instance}"
+    if v == "propertyNames":
+        return f"config key '{key}': name {err.instance!r} is not allowed; {_allowed(err.schema)}"
     return f"config key '{key}': {err.instance!r} is not allowed; {_allowed(err.schema)}"
 
 
-def validate_config(config: dict[str, Any], schema: dict[str, Any]) -> None:
-    """Raise :class:`ConfigError` with one sentence for the first violation of ``schema``."""
+def validate_schema(config: Mapping[str, Any], schema: dict[str, Any] | None = None) -> None:
+    """Raise :class:`ConfigError` with one sentence for the first violation of the schema.
+    Unknown keys are reported before missing ones (a misspelt key is the likely cause)."""
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(
-        validator.iter_errors(config), key=lambda e: (list(e.absolute_path), e.validator)
-    )
-    if errors:
-        best = jsonschema.exceptions.best_match(errors)
-        raise ConfigError(_message(best))
-    for i, eps in enumerate(config.get("epsilons", [])):
-        if not math.isfinite(float(eps)):
-            raise ConfigError(
-                f"config key 'epsilons[{i}]': {eps!r} is not allowed; must be a finite number > 0 "
-                "(the non-private baseline is the protocol 'none', enabled by 'baseline: true')"
-            )
+    validator = jsonschema.Draft202012Validator(schema or load_schema())
+    errors = list(validator.iter_errors(dict(config)))
+    if not errors:
+        return
+    order = {"additionalProperties": 0, "propertyNames": 1}
+    errors.sort(key=lambda e: (order.get(e.validator, 2), list(e.absolute_path), e.validator))
+    first = errors[0]
+    if first.validator not in order:
+        first = jsonschema.exceptions.best_match(errors)
+    raise ConfigError(_message(first))
 
 
-def format_epsilon(eps: float) -> str:
-    """Canonical text of an epsilon for file names: 1.0 -> '1', 0.25 -> '0.25', inf -> 'inf'."""
-    eps = float(eps)
-    if math.isinf(eps):
-        return "inf"
-    return np.format_float_positional(eps, trim="-")
+# ----- typed study ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class GridPoint:
-    """One (dataset, protocol, epsilon) cell of a study: one job per stage.
+class Privatizer:
+    """How users release their sensitive attributes (one variant of the ``privatizers`` axis).
 
-    Budget splits and seeds loop inside the job, so that a job does enough work to outweigh
-    the cost of starting it, while adding an epsilon (or a protocol) adds only its own jobs.
+    ``protocol``: an LDP protocol of :data:`fairldp.ldp.PROTOCOLS`, or ``none`` (the raw values:
+    a non-private reference, run at epsilon ``inf`` only; the built-in privatizer ``none``
+    releases every sensitive attribute so). ``budget_splits``: how the total epsilon is spent
+    on several attributes (:data:`fairldp.ldp.budget.BUDGET_SPLITS`), swept inside one artifact.
+    ``attributes``: ``all`` the dataset's sensitive attributes, ``group`` the study's group
+    attribute only, or a list of names; sensitive attributes not listed are not released.
+    ``test``: ``clean`` (the test rows carry their true values: a deployed model sees the
+    person's own data; Arcolezi et al. 2023) or ``privatized`` (test rows released like the
+    training rows; Mozannar et al. 2020).
     """
 
-    dataset: str
+    name: str
     protocol: str
-    epsilon: str  # canonical text, see format_epsilon
+    budget_splits: tuple[str, ...] = ("uniform",)
+    attributes: str | tuple[str, ...] = "all"
+    test: str = "clean"
 
     @property
-    def path(self) -> str:
-        return f"{self.dataset}/{self.protocol}/eps{self.epsilon}"
+    def private(self) -> bool:
+        return self.protocol != NON_PRIVATE
+
+    def attribute_names(self, sensitive: Sequence[str], group: str) -> list[str]:
+        """The sensitive attributes this privatizer releases for a dataset."""
+        if self.attributes == "all":
+            return list(sensitive)
+        if self.attributes == "group":
+            return [group]
+        return list(self.attributes)
+
+    def params(self) -> dict[str, Any]:
+        return {"protocol": self.protocol, "budget_splits": list(self.budget_splits),
+                "attributes": self.attributes if isinstance(self.attributes, str)
+                else list(self.attributes), "test": self.test}  # fmt: skip
 
 
-def study_grid(config: dict[str, Any]) -> list[GridPoint]:
-    """All grid cells of a validated config, the non-private baseline included if enabled."""
-    cells = []
-    for ds in config["datasets"]:
-        if config.get("baseline", True):
-            cells.append(GridPoint(ds, "none", "inf"))
-        for proto in config["protocols"]:
-            for eps in config["epsilons"]:
-                cells.append(GridPoint(ds, proto, format_epsilon(eps)))
-    return cells
+#: the non-private baseline
+NONE_PRIVATIZER = Privatizer(NON_PRIVATE, NON_PRIVATE, ("none",), "all", "clean")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A named representation: its kind's instance (parameters resolved with defaults)."""
+
+    name: str
+    representation: Any  # fairldp.representations.Representation
+
+    @property
+    def kind(self) -> str:
+        return self.representation.kind
+
+
+@dataclass(frozen=True)
+class Learner:
+    """A base ``model`` of :data:`fairldp.models.MODELS`, trained by the fair ``method`` of
+    :data:`fairldp.fair.METHODS` (``none``: the model on every feature of the representation).
+    ``params``: constructor arguments of the method (or of the model when ``method: none``)."""
+
+    name: str
+    model: str = "logistic_regression"
+    method: str = "none"
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def uses_groups(self) -> bool:
+        """Whether the learner needs the decoded group ``z`` (a fair method other than
+        ``unaware``)."""
+        if self.method == "none":
+            return False
+        from fairldp.fair import METHODS
+
+        return bool(METHODS.meta(self.method).get("uses_groups", True))
+
+    def params_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "method": self.method, "params": dict(self.params)}
+
+
+@dataclass(frozen=True)
+class Run:
+    """One combination of variants that runs: the product of its axes."""
+
+    name: str
+    datasets: tuple[str, ...]
+    privatizers: tuple[str, ...]
+    epsilons: tuple[float, ...]
+    representations: tuple[str, ...]
+    learners: tuple[str, ...]
+    seeds: tuple[int, ...]
+    audits: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """A named figure: its kind (:data:`fairldp.figures.FIGURE_KINDS`) with its parameters."""
+
+    name: str
+    figure: Any  # fairldp.figures.FigureKind
+
+    @property
+    def kind(self) -> str:
+        return self.figure.kind
+
+
+@dataclass(frozen=True)
+class LabelBias:
+    """Label bias of the training rows (Blum & Stangl, FORC 2020); test rows stay clean."""
+
+    kind: str
+    rate: float
+    group: str | int
+    attribute: str | None = None
+    positives_only: bool = True
+
+    def params(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Study:
+    """A validated study file (see the module docstring); built by :func:`load_study`."""
+
+    study: str
+    results: str
+    datasets: tuple[str, ...]
+    seeds: tuple[int, ...]
+    epsilons: tuple[float, ...]
+    privatizers: dict[str, Privatizer]
+    representations: dict[str, Variant]
+    learners: dict[str, Learner]
+    runs: tuple[Run, ...]
+    figures: dict[str, FigureSpec]
+    audits: tuple[str, ...] = ("utility", "fairness_true")
+    attribute: dict[str, str] = field(default_factory=dict)
+    seed_block: int = 20
+    test_size: float = 0.2
+    baseline: bool = True
+    label_bias: LabelBias | None = None
+    synthetic: dict[str, dict[str, Any]] = field(default_factory=dict)
+    acs: dict[str, Any] = field(default_factory=dict)
+    download: dict[str, Any] = field(default_factory=dict)
+    plugins: tuple[str, ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def privatizer(self, name: str) -> Privatizer:
+        return NONE_PRIVATIZER if name == NON_PRIVATE else self.privatizers[name]
+
+    def group(self, dataset: str) -> str:
+        """The group attribute of ``dataset``: what fair methods, group-aware representations and
+        fairness audits use."""
+        return self.attribute[dataset]
+
+
+#: defaults of the optional top-level keys (the schema's ``default`` entries equal these)
+DEFAULTS: dict[str, Any] = {
+    "seed_block": 20,
+    "test_size": 0.2,
+    "baseline": True,
+    "attribute": "protected",
+    "audits": ["utility", "fairness_true"],
+    "representations": {"identity": {}},
+    "plugins": [],
+    "download": {"timeout": 60.0, "retries": 3, "mirror": None},
+    "acs": {"year": 2018, "horizon": "1-Year", "states": ["CA"]},
+}
+#: defaults of the keys of a privatizer, learner and run
+PRIVATIZER_DEFAULTS = {"budget_splits": ["uniform"], "attributes": "all", "test": "clean"}
+LEARNER_DEFAULTS = {"model": "logistic_regression", "method": "none", "params": {}}
+
+
+def _fail(key: str, message: str) -> ConfigError:
+    return ConfigError(f"config key '{key}': {message}")
+
+
+def _known(key: str, name: str, registry: Any, what: str | None = None) -> None:
+    if name not in registry:
+        names = list(registry)
+        kind = what or registry.kind
+        raise _fail(key, f"unknown {kind} {name!r}{closest(name, names)}; registered: {names}")
+
+
+def _import_plugins(plugins: Sequence[str]) -> None:
+    for i, module in enumerate(plugins):
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise _fail(f"plugins[{i}]", f"cannot import {module!r}: {exc}") from None
+
+
+def _build(cls: type, key: str, params: Mapping[str, Any]) -> Any:
+    """``cls(**params)`` with unknown parameters and invalid values reported as config errors."""
+    names = [f.name for f in dataclasses.fields(cls)]
+    unknown = [p for p in params if p not in names]
+    if unknown:
+        hints = ", ".join(f"{p!r}{closest(p, names)}" for p in unknown)
+        raise _fail(key, f"unknown parameter {hints} of {cls.kind!r}; parameters: {names}")
+    try:
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()})
+    except (TypeError, ValueError) as exc:
+        raise _fail(key, str(exc)) from None
+
+
+def _privatizers(raw: Mapping[str, Any]) -> dict[str, Privatizer]:
+    from fairldp.ldp import PROTOCOLS
+    from fairldp.ldp.budget import BUDGET_SPLITS
+
+    out = {}
+    for name, spec in raw.items():
+        key = f"privatizers.{name}"
+        if name == NON_PRIVATE:
+            raise _fail(key, "'none' is the built-in non-private baseline (every sensitive "
+                        "attribute, no noise); choose another name, e.g. with protocol: none")
+        spec = {**PRIVATIZER_DEFAULTS, **(spec or {})}
+        protocol = spec.get("protocol", name if name in PROTOCOLS else None)
+        if protocol is None:
+            raise _fail(key, f"the protocol is missing (one of {list(PROTOCOLS)})")
+        if protocol != NON_PRIVATE:
+            _known(f"{key}.protocol", protocol, PROTOCOLS)
+        splits = tuple(spec["budget_splits"]) if protocol != NON_PRIVATE else (NON_PRIVATE,)
+        for i, s in enumerate(splits if protocol != NON_PRIVATE else ()):
+            if s not in BUDGET_SPLITS:
+                raise _fail(f"{key}.budget_splits[{i}]", f"{s!r} is not a budget split"
+                            f"{closest(s, list(BUDGET_SPLITS))}; allowed: {list(BUDGET_SPLITS)}")
+        attributes = spec["attributes"]
+        if not isinstance(attributes, str):
+            attributes = tuple(attributes)
+        elif attributes not in ("all", "group"):
+            attributes = (attributes,)
+        if spec["test"] not in TEST_ROWS:
+            raise _fail(f"{key}.test", f"{spec['test']!r} is not allowed; allowed: {TEST_ROWS}")
+        out[name] = Privatizer(name, protocol, splits, attributes, spec["test"])
+    return out
+
+
+def _representations(raw: Mapping[str, Any]) -> dict[str, Variant]:
+    from fairldp.representations import REPRESENTATIONS
+
+    out = {}
+    for name, spec in raw.items():
+        key = f"representations.{name}"
+        params = dict(spec or {})
+        kind = params.pop("kind", name if name in REPRESENTATIONS else None)
+        if kind is None:
+            raise _fail(key, f"the kind is missing (one of {list(REPRESENTATIONS)})")
+        _known(f"{key}.kind", kind, REPRESENTATIONS)
+        out[name] = Variant(name, _build(REPRESENTATIONS.get(kind), key, params))
+    return out
+
+
+def _learners(raw: Mapping[str, Any]) -> dict[str, Learner]:
+    from fairldp.fair import METHODS
+    from fairldp.models import MODELS
+
+    out = {}
+    for name, spec in raw.items():
+        key = f"learners.{name}"
+        spec = dict(spec or {})
+        model = spec.get("model", name if name in MODELS else LEARNER_DEFAULTS["model"])
+        method = spec.get("method", name if name in METHODS else LEARNER_DEFAULTS["method"])
+        _known(f"{key}.model", model, MODELS)
+        if method != "none":
+            _known(f"{key}.method", method, METHODS)
+        out[name] = Learner(name, model, method, dict(spec.get("params") or {}))
+    return out
+
+
+def _subset(key: str, values: Sequence[Any], allowed: Sequence[Any], what: str) -> tuple:
+    for i, v in enumerate(values):
+        if v not in allowed:
+            raise _fail(f"{key}[{i}]", f"{v!r} is not one of the study's {what} "
+                        f"{list(allowed)}{closest(v, [str(a) for a in allowed])}")  # fmt: skip
+    return tuple(values)
+
+
+def _runs(raw: Mapping[str, Any], study: dict[str, Any]) -> tuple[Run, ...]:
+    from fairldp.audits import AUDITS
+
+    specs = raw.get("runs") or [{}]
+    runs, names = [], set()
+    for i, spec in enumerate(specs):
+        key = f"runs[{i}]"
+        name = spec.get("name", f"run{i + 1}" if len(specs) > 1 else "all")
+        if name in names:
+            raise _fail(f"{key}.name", f"run name {name!r} is used twice")
+        names.add(name)
+
+        def axis(k: str, allowed: Sequence[Any], what: str, spec: Mapping = spec,
+                 key: str = key) -> tuple:  # fmt: skip
+            return _subset(f"{key}.{k}", spec[k], allowed, what) if k in spec else tuple(allowed)
+
+        declared = list(study["privatizers"])
+        privatizers = list(
+            _subset(f"{key}.privatizers", spec["privatizers"], [*declared, NON_PRIVATE],
+                    "privatizers") if "privatizers" in spec else declared
+        )  # fmt: skip
+        if spec.get("baseline", study["baseline"]) and NON_PRIVATE not in privatizers:
+            privatizers.insert(0, NON_PRIVATE)
+        epsilons = tuple(float(e) for e in axis("epsilons", study["epsilons"], "epsilons"))
+        audits = tuple(spec.get("audits", study["audits"]))
+        for j, a in enumerate(audits):
+            _known(f"{key}.audits[{j}]", a, AUDITS)
+        runs.append(Run(
+            name=name,
+            datasets=axis("datasets", study["datasets"], "datasets"),
+            privatizers=tuple(privatizers),
+            epsilons=epsilons,
+            representations=axis("representations", list(study["representations"]),
+                                 "representations"),
+            learners=axis("learners", list(study["learners"]), "learners"),
+            seeds=tuple(int(s) for s in axis("seeds", study["seeds"], "seeds")),
+            audits=audits,
+        ))  # fmt: skip
+        for k in ("privatizers", "representations", "learners"):
+            if not getattr(runs[-1], k):
+                raise _fail(f"{key}.{k}", "is empty")
+    return tuple(runs)
+
+
+def _group_attributes(value: Any, datasets: Sequence[str]) -> dict[str, str]:
+    from fairldp.datasets import get_dataset
+
+    out = {}
+    for ds in datasets:
+        spec = get_dataset(ds)
+        name = value.get(ds, "protected") if isinstance(value, Mapping) else value
+        key = f"attribute.{ds}" if isinstance(value, Mapping) else "attribute"
+        name = spec.protected if name == "protected" else name
+        if name not in spec.sensitive_names:
+            raise _fail(key, f"{name!r} is not a sensitive attribute of {ds}"
+                        f"{closest(name, spec.sensitive_names)}; its sensitive attributes: "
+                        f"{spec.sensitive_names}")  # fmt: skip
+        out[ds] = name
+    if isinstance(value, Mapping):
+        extra = sorted(set(value) - set(datasets))
+        if extra:
+            raise _fail(f"attribute.{extra[0]}", f"{extra[0]!r} is not among the study's "
+                        f"datasets {list(datasets)}")  # fmt: skip
+    return out
+
+
+def _check_combinations(study: Study) -> None:
+    """Every (run, dataset, privatizer, representation, learner) the runs make can run."""
+    from fairldp.datasets import get_dataset
+
+    for i, run in enumerate(study.runs):
+        key = f"runs[{i}]"
+        for ds in run.datasets:
+            spec = get_dataset(ds)
+            group = study.group(ds)
+            for p in run.privatizers:
+                priv = study.privatizer(p)
+                if not priv.private:
+                    continue
+                names = priv.attribute_names(spec.sensitive_names, group)
+                for a in names:
+                    if a not in spec.sensitive_names:
+                        raise _fail(f"privatizers.{p}.attributes", f"{a!r} is not a sensitive "
+                                    f"attribute of {ds} (run {run.name!r}); its sensitive "
+                                    f"attributes: {spec.sensitive_names}")  # fmt: skip
+                if len(names) == 1 and len(priv.budget_splits) > 1:
+                    raise _fail(f"privatizers.{p}.budget_splits", f"releases one attribute on "
+                                f"{ds}, so the budget splits {list(priv.budget_splits)} would "
+                                "give the same release; give one")  # fmt: skip
+                needs = [f"representation {r!r}" for r in run.representations
+                         if study.representations[r].representation.uses_groups]
+                needs += [f"learner {n!r}" for n in run.learners
+                          if study.learners[n].uses_groups]
+                needs += [f"audit {a!r}" for a in run.audits if a == "fairness_privatized"]
+                if needs and group not in names:
+                    raise _fail(f"{key}.privatizers", f"{needs[0]} needs the group attribute "
+                                f"{group!r} of {ds}, which privatizer {p!r} does not release "
+                                "(add it to its attributes, e.g. attributes: group)")
+                if needs and "combined" in priv.budget_splits and len(names) > 1:
+                    raise _fail(f"privatizers.{p}.budget_splits", f"{needs[0]} needs the "
+                                "group decoded from its own report, which the budget split "
+                                "'combined' does not give; use uniform, k_based or sampling")
+            for r in run.representations:
+                rep = study.representations[r].representation
+                if rep.needs_numeric and not spec.numeric:
+                    raise _fail(f"{key}.representations", f"representation {r!r} repairs "
+                                f"numeric features, and {ds} has none")  # fmt: skip
+            for n in run.learners:
+                if study.learners[n].method != "none" and not spec.feature_names:
+                    raise _fail(f"{key}.learners", f"learner {n!r} learns from the non-"
+                                f"sensitive features, and {ds} has none")  # fmt: skip
+
+
+def _label_bias(raw: Mapping[str, Any] | None, datasets: Sequence[str]) -> LabelBias | None:
+    from fairldp.datasets import get_dataset
+
+    if not raw or raw.get("kind", "none") == "none":
+        return None
+    lb = LabelBias(raw["kind"], float(raw["rate"]), raw["group"], raw.get("attribute"),
+                   bool(raw.get("positives_only", True)))  # fmt: skip
+    for ds in datasets:
+        spec = get_dataset(ds)
+        attribute = lb.attribute or spec.protected
+        if attribute not in spec.sensitive_names:
+            raise _fail("label_bias.attribute", f"{attribute!r} is not a sensitive attribute "
+                        f"of {ds} ({spec.sensitive_names})")  # fmt: skip
+        domain = spec.attribute(attribute).domain
+        if lb.group not in domain:
+            raise _fail("label_bias.group", f"{lb.group!r} is not in the domain of "
+                        f"{ds}.{attribute}: {list(domain)}")  # fmt: skip
+    return lb
+
+
+def _figures(raw: Mapping[str, Any] | None, runs: Sequence[Run]) -> dict[str, FigureSpec]:
+    from fairldp.figures import FIGURE_KINDS, default_figures
+
+    if raw is None:
+        raw = default_figures([r.name for r in runs])
+    out = {}
+    for name, spec in raw.items():
+        key = f"figures.{name}"
+        params = dict(spec or {})
+        kind = params.pop("kind", name if name in FIGURE_KINDS else "lines")
+        _known(f"{key}.kind", kind, FIGURE_KINDS)
+        figure = _build(FIGURE_KINDS.get(kind), key, params)
+        try:
+            figure.check([r.name for r in runs])
+        except ValueError as exc:
+            raise _fail(key, str(exc)) from None
+        out[name] = FigureSpec(name, figure)
+    return out
+
+
+def load_study(config: Mapping[str, Any] | str | Path) -> Study:
+    """The :class:`Study` of a study file (path) or of its parsed mapping; raises
+    :class:`ConfigError` with one sentence for the first problem found."""
+    if isinstance(config, str | Path):
+        with open(config, encoding="utf-8") as fh:
+            config = yaml.safe_load(fh) or {}
+    validate_schema(config)
+    raw = {**DEFAULTS, **config}
+    raw["download"] = {**DEFAULTS["download"], **(config.get("download") or {})}
+    raw["acs"] = {**DEFAULTS["acs"], **(config.get("acs") or {})}
+    _import_plugins(raw["plugins"])
+
+    from fairldp.datasets import REGISTRY, acs
+
+    acs.configure(**raw["acs"])
+    for i, ds in enumerate(raw["datasets"]):
+        _known(f"datasets[{i}]", ds, REGISTRY)
+    for i, eps in enumerate(raw["epsilons"]):
+        if not math.isfinite(float(eps)):
+            raise _fail(f"epsilons[{i}]", f"{eps!r} is not allowed; must be a finite number > 0 "
+                        "(the non-private baseline is the privatizer 'none', on by default)")
+    synthetic = dict(raw.get("synthetic") or {})
+    for ds in synthetic:
+        _known(f"synthetic.{ds}", ds, REGISTRY)
+    study_axes = {
+        "datasets": list(raw["datasets"]),
+        "epsilons": [float(e) for e in raw["epsilons"]],
+        "seeds": [int(s) for s in raw["seeds"]],
+        "privatizers": _privatizers(raw["privatizers"]),
+        "representations": _representations(raw["representations"]),
+        "learners": _learners(raw["learners"]),
+        "audits": list(raw["audits"]),
+        "baseline": bool(raw["baseline"]),
+    }
+    runs = _runs(raw, study_axes)
+    study = Study(
+        study=raw["study"],
+        results=str(raw["results"]).rstrip("/") or ".",
+        datasets=tuple(study_axes["datasets"]),
+        seeds=tuple(study_axes["seeds"]),
+        epsilons=tuple(study_axes["epsilons"]),
+        privatizers=study_axes["privatizers"],
+        representations=study_axes["representations"],
+        learners=study_axes["learners"],
+        runs=runs,
+        figures=_figures(config.get("figures"), runs),
+        audits=tuple(study_axes["audits"]),
+        attribute=_group_attributes(raw["attribute"], study_axes["datasets"]),
+        seed_block=int(raw["seed_block"]),
+        test_size=float(raw["test_size"]),
+        baseline=bool(raw["baseline"]),
+        label_bias=_label_bias(raw.get("label_bias"), study_axes["datasets"]),
+        synthetic=synthetic,
+        acs=dict(raw["acs"]),
+        download=dict(raw["download"]),
+        plugins=tuple(raw["plugins"]),
+        raw=dict(config),
+    )
+    _check_combinations(study)
+    return study
+

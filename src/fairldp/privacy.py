@@ -1,55 +1,71 @@
-"""The privacy boundary between raw and privatized sensitive attributes.
+"""The privacy boundary: what users release, and the check that training code sees nothing else.
 
-After the ``perturb`` stage, training code sees the sensitive attributes of training rows only
-through their LDP reports. :func:`privatize` is the one place where raw training values are
-read: it drops the raw columns and adds, for each sensitive attribute, the report encoding of
-Arcolezi et al. (2023) as model features ``attribute=value`` (GRR: one-hot of the report; UE:
-the noisy bits; LH: the values whose hash matches; SS: the subset; THE: the thresholded bits;
-SHE: the noisy real vector). The frame it returns carries a marker
-(``df.attrs["fairldp"]["privatized"]``, saved in the Parquet metadata). Training-side code calls
-:func:`require_privatized`, which raises :class:`PrivacyBoundaryError` for a frame that holds a
-raw sensitive column or has no marker. Only evaluation reads the true attributes, of the test
-rows.
+:func:`release` is the one place where raw sensitive values of the rows a study privatizes are
+read. For every released sensitive attribute it draws the user's LDP report
+(:func:`fairldp.ldp.privatize`, the total budget spent as the budget split says) and keeps only
+its encoding as model features ``attribute=value`` (Arcolezi et al., DBSec 2023: GRR the
+one-hot of the report, UE the noisy bits, LH the values whose hash matches, SS the subset, THE
+the thresholded bits, SHE the noisy real vector); sensitive attributes it does not release are
+dropped. The study's group attribute is also *decoded* to one group code per user, ``z``
+(posterior mode of the report, ties broken at random: :func:`fairldp.fair.noise.decode`), and
+the exact channel ``T[a, z] = P(z | a)`` of that decoding is recorded, so that fair methods and
+repairs can correct for the noise. The release carries a *ledger* (protocol, total and
+per-attribute epsilons, budget split, report columns, group channel) in its metadata.
 
-The non-private baseline (protocol ``"none"``) encodes the raw values one-hot, in the same
-columns, and says so in its marker.
+Which stage reads which true values (the whole boundary):
+
+- ``privatize`` reads the true sensitive attributes of the training rows and, for a privatizer
+  with ``test: privatized``, of the test rows, and releases them as above. With
+  ``test: clean`` the test rows carry their TRUE values in the same columns (one-hot, and
+  ``z`` = the true group): a deployed model sees a person's own data;
+- ``represent`` and ``learn`` read only released tables (:func:`require_released` refuses a
+  table with a raw sensitive column or without a ledger). They fit on training rows only;
+- ``evaluate`` and the ``leakage`` audit read the true group attribute of the test rows (and,
+  for leakage, of the training rows, to train the attacker) and the clean labels: they measure,
+  they do not train models that are deployed.
+
+The non-private baseline (protocol ``none``) releases the raw values one-hot, in the same
+columns, and says so in its ledger.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from fairldp.datasets.registry import DatasetSpec
-from fairldp.ldp import PROTOCOLS
-from fairldp.ldp import privatize as ldp_privatize
+from fairldp.rng import make_rng
+
+if TYPE_CHECKING:
+    from fairldp.fair.noise import NoiseModel
 
 __all__ = [
     "NON_PRIVATE",
-    "PROTOCOL_NAMES",
+    "TIE_BREAK",
     "PrivacyBoundaryError",
+    "group_noise_model",
     "one_hot",
-    "privatization_info",
-    "privatize",
+    "release",
     "require_no_raw_sensitive",
-    "require_privatized",
+    "require_released",
 ]
 
 NON_PRIVATE = "none"
-PROTOCOL_NAMES = (NON_PRIVATE, *PROTOCOLS)
+#: ties between equally likely groups are broken uniformly at random: with the deterministic
+#: smallest-index rule, subset selection cannot decode to some groups (T singular), and UE/LH
+#: get a worse-conditioned T
+TIE_BREAK = "random"
+#: epsilon of the GRR channel that stands for "no noise" when a corrected method runs without
+#: privatization: T = I to machine precision (the off-diagonal e^-700 underflows)
+NO_NOISE_EPSILON = 700.0
 
 
 class PrivacyBoundaryError(RuntimeError):
     """Training code was handed raw sensitive attributes."""
-
-
-def privatization_info(df: pd.DataFrame) -> dict[str, Any] | None:
-    """The privatization marker of a frame, or None."""
-    return df.attrs.get("fairldp", {}).get("privatized")
 
 
 def one_hot(df: pd.DataFrame, spec: DatasetSpec, attributes: Sequence[str]) -> pd.DataFrame:
@@ -57,72 +73,142 @@ def one_hot(df: pd.DataFrame, spec: DatasetSpec, attributes: Sequence[str]) -> p
     blocks = {}
     for name in attributes:
         attr = spec.attribute(name)
-        codes = df[name].cat.codes.to_numpy()
-        if (codes < 0).any():
-            raise ValueError(f"column {name!r} has missing values")
+        codes = _codes(df, name)
         for j, v in enumerate(attr.domain):
             blocks[f"{name}={v}"] = (codes == j).astype(np.uint8)
     return pd.DataFrame(blocks, index=df.index)
 
 
-def privatize(
-    train: pd.DataFrame,
+def _codes(df: pd.DataFrame, name: str) -> np.ndarray:
+    col = df[name]
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        raise ValueError(f"column {name!r} must be categorical over its declared domain")
+    codes = col.cat.codes.to_numpy()
+    if (codes < 0).any():
+        raise ValueError(f"column {name!r} has missing values; LDP needs a value per user")
+    return codes.astype(np.int64)
+
+
+def release(
+    rows: pd.DataFrame,
     spec: DatasetSpec,
     protocol: str,
     epsilon: float,
     budget_split: str,
     seed: int,
-    attributes: Sequence[str] | None = None,
-) -> pd.DataFrame:
-    """Replace the sensitive attributes of the training rows by their encoded LDP reports.
+    attributes: Sequence[str],
+    group: str | None = None,
+    part: str | None = None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """What the users of ``rows`` release, and its ledger.
 
-    The total budget ``epsilon`` is shared by the attributes with ``budget_split`` (see
-    :func:`fairldp.ldp.privatize`); attribute ``a`` is perturbed with its own stream
-    ``make_rng(seed, "perturb", dataset, protocol, epsilon, a)``. With ``protocol="none"`` the
-    raw values are one-hot encoded (the non-private baseline).
+    ``attributes`` (sensitive attributes of ``spec``) are perturbed with ``protocol`` and the
+    total budget ``epsilon`` spent as ``budget_split`` says, attribute ``a`` with the stream
+    ``make_rng(seed, "perturb", dataset, protocol, epsilon, a[, part])``; ``group`` (one of
+    ``attributes``) is decoded to ``z`` with the stream ``make_rng(seed, "decode", dataset,
+    protocol, epsilon, group[, part])``. ``part`` names another set of rows of the same users
+    (``"test"``), whose noise is then independent. ``protocol="none"``: the raw values, one-hot.
+    Returns the rows without any raw sensitive column, with the report encodings (and ``z``)
+    appended, and the ledger (JSON-serialisable).
     """
-    names = list(attributes) if attributes is not None else spec.sensitive_names
-    attrs = [spec.attribute(a) for a in names]
-    for attr in attrs:
-        col = train[attr.name]
-        if not isinstance(col.dtype, pd.CategoricalDtype) or list(col.cat.categories) != list(
-            attr.domain
-        ):
-            raise ValueError(f"column {attr.name!r} must be categorical over its declared domain")
-        if col.isna().any():
-            raise ValueError(f"column {attr.name!r} has missing values; LDP needs a value per user")
+    from fairldp.ldp import privatize
+
+    names = list(attributes)
+    unknown = [a for a in names if a not in spec.sensitive_names]
+    if unknown:
+        raise ValueError(f"{unknown} are not sensitive attributes of {spec.name}")
+    if group is not None and group not in names:
+        raise ValueError(f"the group attribute {group!r} is not among the released {names}")
+    codes = {a: _codes(rows, a) for a in names}
+    ks = {a: spec.attribute(a).k for a in names}
+    z = None
+    channel: dict[str, Any] | None = None
     if protocol == NON_PRIVATE:
-        features = one_hot(train, spec, names)
+        features = one_hot(rows, spec, names)
         epsilons = dict.fromkeys(names, math.inf)
         epsilon, budget_split = math.inf, NON_PRIVATE
-    elif protocol in PROTOCOLS:
-        priv = ldp_privatize(
-            {a.name: train[a.name].cat.codes.to_numpy() for a in attrs},
-            {a.name: a.k for a in attrs},
-            protocol,
-            epsilon,
-            budget_split,
-            seed=int(seed),
-            dataset=spec.name,
-        )
-        x, cols = priv.features({a.name: list(a.domain) for a in attrs}, dtype=np.float32)
-        if protocol != "she":  # indicator encodings: 0/1
-            x = x.astype(np.uint8)
-        features = pd.DataFrame(x, columns=cols, index=train.index)
-        epsilons = priv.epsilons
+        if group is not None:
+            z = codes[group]
     else:
-        raise ValueError(f"protocol must be one of {list(PROTOCOL_NAMES)}, got {protocol!r}")
-    out = pd.concat([train.drop(columns=names), features], axis=1)
-    info = {
+        priv = privatize(codes, ks, protocol, epsilon, budget_split, seed=int(seed),
+                         dataset=spec.name, part=part)  # fmt: skip
+        x, cols = priv.features({a: list(spec.attribute(a).domain) for a in names},
+                                missing=0.0, dtype=np.float32)  # fmt: skip
+        dtype = np.float32 if protocol == "she" else np.uint8  # indicator encodings are 0/1
+        features = pd.DataFrame(x.astype(dtype), columns=cols, index=rows.index)
+        epsilons = priv.epsilons
+        if group is not None:
+            z, channel = _decode(priv, group, ks[group], seed, spec.name, protocol, epsilon, part)
+    released = pd.concat([rows.drop(columns=spec.sensitive_names), features], axis=1)
+    if z is not None:
+        released["z"] = z.astype(np.int16)
+    ledger = {
         "protocol": protocol,
         "epsilon": float(epsilon),
         "budget_split": budget_split,
         "attributes": names,
         "epsilons": {a: float(e) for a, e in epsilons.items()},
-        "features": list(features.columns),
-    }
-    out.attrs["fairldp"] = {**train.attrs.get("fairldp", {}), "privatized": info}
-    return out
+        "reports": {a: [c for c in features.columns if c.split("=", 1)[0] == a] for a in names},
+        "group": None if group is None else {
+            "attribute": group,
+            "domain": [str(v) for v in spec.attribute(group).domain],
+            "decoded": z is not None,
+            "channel": channel,
+        },
+    }  # fmt: skip
+    return released, ledger
+
+
+def _decode(
+    priv: Any, group: str, k: int, seed: int, dataset: str, protocol: str, epsilon: float,
+    part: str | None,
+) -> tuple[np.ndarray | None, dict[str, Any] | None]:
+    """The decoded group of every user and the channel's description (None if the release
+    cannot be decoded per attribute: ``combined`` over several attributes)."""
+    from fairldp.fair.noise import decode
+
+    if priv.budget_split == "combined" and len(priv.attributes) > 1:
+        return None, None
+    column = next(p for p in priv.parts if p.attribute in (group, "+".join(priv.attributes)))
+    keys = (group,) if part is None else (group, part)
+    rng = make_rng(seed, "decode", dataset, protocol, epsilon, *keys)
+    decoded = decode(column.protocol, column.reports, tie_break=TIE_BREAK, rng=rng)
+    n = priv.n
+    report_probability = 1.0
+    if column.users is None:
+        z = decoded
+    else:  # sampling: users who did not report the attribute get a uniform draw
+        z = rng.integers(0, k, size=n)
+        z[column.users] = decoded
+        report_probability = 1.0 / len(priv.attributes)
+    channel = {"protocol": column.protocol.name, "epsilon": float(column.protocol.epsilon),
+               "k": k, "tie_break": TIE_BREAK, "report_probability": report_probability}
+    return z, channel
+
+
+def group_noise_model(ledger: dict[str, Any]) -> NoiseModel | None:
+    """The exact :class:`~fairldp.fair.noise.NoiseModel` of the decoded group of a release
+    (None without privatization: ``z`` is then the true group)."""
+    from fairldp.fair.noise import NoiseModel
+    from fairldp.ldp import get_protocol
+
+    group = ledger.get("group")
+    if group is None or not group["decoded"]:
+        raise ValueError("the release has no decoded group attribute")
+    channel = group["channel"]
+    if channel is None:
+        return None
+    proto = get_protocol(channel["protocol"], channel["epsilon"], channel["k"])
+    return NoiseModel(proto, tie_break=channel["tie_break"],
+                      report_probability=channel["report_probability"])  # fmt: skip
+
+
+def identity_noise_model(k: int) -> NoiseModel:
+    """A channel with ``T = I`` (GRR at epsilon 700), for corrected methods run on true groups."""
+    from fairldp.fair.noise import NoiseModel
+    from fairldp.ldp import get_protocol
+
+    return NoiseModel(get_protocol("grr", NO_NOISE_EPSILON, k))
 
 
 def require_no_raw_sensitive(
@@ -133,18 +219,20 @@ def require_no_raw_sensitive(
     if raw:
         raise PrivacyBoundaryError(
             f"{source} holds raw sensitive columns {raw} that were not privatized; pass the "
-            "output of a perturbation stage"
+            "output of the privatize stage"
         )
 
 
-def require_privatized(df: pd.DataFrame, sensitive: Sequence[str]) -> dict[str, Any]:
-    """Raise :class:`PrivacyBoundaryError` unless ``df`` is the output of :func:`privatize`:
-    a privatization marker and no raw sensitive column. Returns the marker."""
-    require_no_raw_sensitive(df, sensitive)
-    info = privatization_info(df)
-    if info is None:
+def require_released(
+    df: pd.DataFrame, sensitive: Sequence[str], source: str = "training data"
+) -> dict[str, Any]:
+    """Raise :class:`PrivacyBoundaryError` unless ``df`` is a release: no raw sensitive column
+    and a ledger (``df.attrs["fairldp"]["ledger"]``). Returns the ledger (per budget split)."""
+    require_no_raw_sensitive(df, sensitive, source)
+    ledger = df.attrs.get("fairldp", {}).get("ledger")
+    if not ledger:
         raise PrivacyBoundaryError(
-            "training data carries no privatization record; pass the output of "
-            "fairldp.privacy.privatize (the perturb stage)"
+            f"{source} carries no release ledger; pass the output of the privatize stage "
+            "(fairldp.privacy.release)"
         )
-    return info
+    return ledger

@@ -4,11 +4,10 @@
 # (Debian 12: slurmctld, slurmd, slurm-client, munge), otherwise it prints SKIP and exits 0
 # (FAIRLDP_REQUIRE_SLURM=1: exit 1 instead).
 #
-# Checks (default: the main chain of config/test.yaml, about 20 jobs; with all 62 jobs of
-# config/test.yaml, FAIRLDP_CLUSTER_TEST_CONFIG=config/test.yaml, 11.6 min were measured on 2
-# cores under a load of 5-8 from other work):
-#   0. grouping: a dry run of config/cluster-test.yaml (>= 200 train jobs) under the profile
-#      plans at most 20 SLURM submissions;
+# Checks (default: the budget-split run of config/studies/test.yaml, about 30 jobs; all of it
+# with FAIRLDP_CLUSTER_TEST_CONFIG=config/studies/test.yaml):
+#   0. grouping: a dry run of config/studies/cluster-test.yaml (>= 200 learn jobs) under the
+#      profile plans at most 20 SLURM submissions;
 #   1. the study locally (reference);
 #   2. the same study through SLURM; a group job is cancelled (scancel) while it runs: the run
 #      exits non-zero, no Parquet artifact is corrupt;
@@ -16,7 +15,7 @@
 #      the log, .snakemake/slurm_logs and squeue), metrics.parquet equal to the local run;
 #   4. a job that fails on the cluster (corrupt input): run exits non-zero naming rule,
 #      wildcards and log; fixing the input and rerunning redoes only that cell.
-# FAIRLDP_CLUSTER_FULL=1 also runs config/cluster-test.yaml (630 jobs, 208 train) locally and
+# FAIRLDP_CLUSTER_FULL=1 also runs config/studies/cluster-test.yaml (208 learn jobs) locally and
 # through SLURM and compares (30-40 min on 2 cores); FAIRLDP_CLUSTER_UNGROUPED=1 adds an
 # ungrouped SLURM run of it (one sbatch per job) to measure submissions and wall time.
 # Only the daemons that tests/cluster/slurm_up.sh started are stopped again (trap EXIT).
@@ -123,33 +122,34 @@ check_ids() {  # check_ids DIR EXPECTED_STATE LOG...
   echo "$n"
 }
 
-# ---- 0. grouping plan of the >= 200-train-job study ---------------------------------
-CT=$REPO/config/cluster-test.yaml
+# ---- 0. grouping plan of the >= 200-learn-job study ---------------------------------
+CT=$REPO/config/studies/cluster-test.yaml
 smk_slurm "$WORK/plan" "$CT" dryrun -n || die "dry run of $CT failed: $WORK/plan/dryrun.log"
-n_train=$("$PY" "$HERE/check.py" count-jobs "$WORK/plan/dryrun.log" train)
+n_train=$("$PY" "$HERE/check.py" count-jobs "$WORK/plan/dryrun.log" learn)
 n_all=$(awk '$1=="total"{print $2; exit}' "$WORK/plan/dryrun.log")
 n_groups=$(grep -c 'Group job ' "$WORK/plan/dryrun.log")
 # non-local jobs outside any group ('all' has no output and runs on the submit host)
 n_single=$(grep -E '^rule [a-z_]+:' "$WORK/plan/dryrun.log" | grep -vc '^rule all:')
-log "plan of $(basename "$CT"): $n_all jobs ($n_train train) -> $n_groups group jobs + $n_single single jobs"
-[ "$n_train" -ge 200 ] || die "$CT has only $n_train train jobs (need >= 200)"
+log "plan of $(basename "$CT"): $n_all jobs ($n_train learn) -> $n_groups group jobs + $n_single single jobs"
+[ "$n_train" -ge 200 ] || die "$CT has only $n_train learn jobs (need >= 200)"
 [ $((n_groups + n_single)) -le $MAX_SUBMISSIONS ] \
   || die "$CT would need $((n_groups + n_single)) SLURM submissions (> $MAX_SUBMISSIONS)"
 
 # ---- 1. local reference -----------------------------------------------------------
-# the study: config/test.yaml restricted to the main chain (perturb/represent/train/evaluate/
-# figures, about 20 jobs; its optional sub-studies such as fair/repair triple the time), or
-# FAIRLDP_CLUSTER_TEST_CONFIG=config/test.yaml for all of it (it needs grid cell german/grr/eps1)
+# the study: the budget-split run of config/studies/test.yaml (privatize, learn, evaluate,
+# collect, figures: about 30 jobs; the fair-learning and repair runs triple the time), or
+# FAIRLDP_CLUSTER_TEST_CONFIG=config/studies/test.yaml for all of it (it needs the cell
+# german/grr/eps1)
 if [ -n "${FAIRLDP_CLUSTER_TEST_CONFIG:-}" ]; then
   CFG=$REPO/$FAIRLDP_CLUSTER_TEST_CONFIG
 else
   CFG=$WORK/ci.yaml
-  "$PY" - "$REPO/config/test.yaml" "$CFG" <<'PYEOF' || die "cannot write $CFG"
+  "$PY" - "$REPO/config/studies/test.yaml" "$CFG" <<'PYEOF' || die "cannot write $CFG"
 import sys, yaml
-core = {"study", "results", "datasets", "protocols", "budget_splits", "epsilons", "seeds",
-        "models", "baseline", "test_size"}
 cfg = yaml.safe_load(open(sys.argv[1]))
-yaml.safe_dump({k: v for k, v in cfg.items() if k in core}, open(sys.argv[2], "w"))
+cfg["runs"] = [r for r in cfg["runs"] if r["name"] == "budget_splits"]
+cfg["figures"] = {k: f for k, f in cfg["figures"].items() if f.get("runs") == ["budget_splits"]}
+yaml.safe_dump(cfg, open(sys.argv[2], "w"))
 PYEOF
 fi
 RES=$("$PY" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["results"])' "$CFG")
@@ -164,8 +164,8 @@ SMK_PID=$!
 victim=
 end=$((SECONDS + 300))
 while kill -0 "$SMK_PID" 2>/dev/null && [ $SECONDS -lt $end ]; do
-  # the cell group job (perturb/represent/train) is running and has written something
-  if [ -z "$victim" ] && ls "$S/$RES"/perturbed/*/*/*.parquet >/dev/null 2>&1; then
+  # the cell group job (privatize/learn) is running and has written something
+  if [ -z "$victim" ] && ls "$S/$RES"/privatized/*/*/*/*.parquet >/dev/null 2>&1; then
     for id in $(slurm_ids "$S/run1.log"); do
       if [ "$(squeue -h -j "$id" -o %T 2>/dev/null)" = RUNNING ] \
          && ls "$S"/.snakemake/slurm_logs/group_cell*/"$id".log >/dev/null 2>&1; then
@@ -192,32 +192,34 @@ log "run2 (resume) completed: $n_ok SLURM jobs, all COMPLETED in squeue and in s
   || die "SLURM metrics differ from the local run"
 
 # ---- 4. a job that fails on the cluster ----------------------------------------------
-# as in a first run: the cell's represent job and everything after it still to do, and its
+# as in a first run: the cell's learn jobs and everything after them still to do, and their
 # input corrupt (newer than the outputs that stay)
-bad=$S/$RES/perturbed/german/grr/eps1.parquet
-rm -f "$S/$RES/metrics.parquet" "$S/$RES"/{represented,predictions}/german/grr/eps1.parquet
+bad=$S/$RES/privatized/german/grr/eps1/seeds0-19.parquet
+rm -f "$S/$RES/metrics.parquet" "$S/$RES"/predictions/german/grr/eps1/identity-*/*/seeds0-19.parquet
 "$PY" "$HERE/check.py" mtimes "$S/$RES" "$WORK/before_fail.json" >/dev/null
 sleep 1; echo "not a parquet file" > "$bad"
 smk_slurm "$S" "$CFG" run3; rc=$?
 [ $rc != 0 ] || die "run with a failing job exited 0"
 # the error report at the end of the run: rule, log (its path holds the wildcards) and the
 # SLURM log of the group job, whose own report names the wildcards
-err=$(sed -n '/Error in group cell\|Error in rule represent/,$p' "$S/run3.log")
+err=$(sed -n '/Error in group cell\|Error in rule learn/,$p' "$S/run3.log")
 [ -n "$err" ] || die "failure not reported: $S/run3.log"
-grep -q "rule represent" <<<"$err" || die "failed rule not named: $S/run3.log"
-grep -q "logs/represent/german/grr/eps1.log" <<<"$err" || die "log path not reported"
+grep -q "rule learn" <<<"$err" || die "failed rule not named: $S/run3.log"
+grep -q "logs/learn/german/grr/eps1/identity-" <<<"$err" || die "log path not reported"
 slog=$(grep -o '/[^ ]*/slurm_logs/[^ ]*\.log' <<<"$err" | head -1)
 [ -n "$slog" ] || die "SLURM log path not reported"
-grep -q "wildcards: dataset=german, protocol=grr, eps=1" "$slog" || die "wildcards not in $slog"
+grep -q "wildcards: dataset=german, privatizer=grr, eps=1, representation=identity-" "$slog" \
+  || die "wildcards not in $slog"
 log "run3 (failing job) exited $rc; report (wildcards are in $slog):"
 head -12 <<<"$err" | sed 's/^/    /'
-rm -f "$bad"                                       # the fix: perturb redoes it
+rm -f "$bad"                                       # the fix: privatize redoes it
 smk_slurm "$S" "$CFG" run4 || die "rerun after fixing the input failed: $S/run4.log"
-for f in perturbed represented predictions; do
-  [ -s "$S/$RES/$f/german/grr/eps1.parquet" ] || die "rerun did not redo $f/german/grr/eps1"
+for f in privatized/german/grr/eps1 predictions/german/grr/eps1/identity-*/lightgbm \
+         predictions/german/grr/eps1/identity-*/logistic_regression; do
+  [ -s "$S/$RES/$f/seeds0-19.parquet" ] || die "rerun did not redo $f"
 done
-"$PY" "$HERE/check.py" unchanged "$WORK/before_fail.json" "$S/$RES" --except /grr/eps1. metrics.parquet \
-  || die "rerun redid jobs of other cells"
+"$PY" "$HERE/check.py" unchanged "$WORK/before_fail.json" "$S/$RES" --except /grr/eps1/ \
+  metrics.parquet /evaluated/ || die "rerun redid jobs of other cells"
 "$PY" "$HERE/check.py" same-metrics "$WORK/local/$RES/metrics.parquet" "$S/$RES/metrics.parquet" \
   || die "metrics differ after the rerun"
 log "run4 redid only the failed cell (and the summary); metrics equal to the local run"
@@ -238,8 +240,8 @@ if [ "${FAIRLDP_CLUSTER_UNGROUPED:-0}" = 1 ]; then
   # one group per rule and one component per group = one sbatch per job
   t=$SECONDS
   smk_slurm "$WORK/ungrouped" "$CT" run --jobs 100 \
-    --groups perturb=p represent=r train=t evaluate=e figures=f prepare_dataset=d \
-      split_dataset=s provenance=v --group-components p=1 r=1 t=1 e=1 f=1 d=1 s=1 v=1 \
+    --groups privatize=p learn=l evaluate=e collect=c figures=f prepare=d split=s \
+      provenance=v --group-components p=1 l=1 e=1 c=1 f=1 d=1 s=1 v=1 \
     || die "ungrouped SLURM run failed"
   log "ungrouped SLURM run $((SECONDS - t))s, $(slurm_ids "$WORK/ungrouped/run.log" | wc -l) sbatch submissions"
 fi

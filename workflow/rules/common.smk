@@ -1,5 +1,6 @@
-# Configuration checks, constants and input functions shared by every rule.
-import hashlib
+# Validation of the study, constants, wildcard constraints, input functions and targets.
+# Every job of the study and its parameters come from fairldp.plan.Plan; this file only maps
+# wildcards to them.
 import os
 import re
 import sys
@@ -9,311 +10,291 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 # The installed fairldp package, or the one of this checkout (src/) if it is not installed; the
-# scripts do the same (workflow/scripts/_src.py).
+# script does the same (workflow/scripts/_src.py).
 try:
     import fairldp
 except ImportError:
     sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-from fairldp.config import (
-    ConfigError,
-    format_epsilon,
-    load_schema,
-    study_grid,
-    validate_config,
-)
-from fairldp.datasets import get_dataset, registered
-from fairldp.datasets import acs
-from fairldp.ldp import PROTOCOLS
-from fairldp.metrics import FAIRNESS_METRICS, UTILITY_METRICS
+from fairldp.config import SCHEMA_PATH, ConfigError, load_study
+from fairldp.plan import PATHS, Cell, Plan, file_key
+from fairldp.provenance import provenance as provenance_record
+from fairldp.stages import code_digest
 
-SCHEMA = str(Path(workflow.basedir) / "config" / "schema" / "config.schema.yaml")
 try:
-    validate_config(config, load_schema(SCHEMA))  # one clear sentence for the first problem
+    STUDY = load_study(config)  # one sentence naming the key for the first problem
 except ConfigError as exc:
     raise WorkflowError(f"Invalid configuration: {exc}") from None
-validate(config, schema=SCHEMA)  # snakemake's own validation; also fills in defaults
+validate(config, schema=str(SCHEMA_PATH))  # Snakemake's own check of the same schema
 
-def package_hash():
-    """Digest of the package source: a param of every stage, so that editing fairldp reruns
-    the stages (Snakemake's own code trigger only sees the thin scripts)."""
-    h = hashlib.sha256()
-    src = Path(workflow.basedir) / "src" / "fairldp"
-    for f in sorted(src.rglob("*.py")):
-        h.update(f.relative_to(src).as_posix().encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()[:16]
-
-
-# ACS tasks read the PUMS files of the configured survey year, horizon and states.
-acs.configure(**config.get("acs", {}))
-CODE = package_hash()
-R = config["results"].rstrip("/")
-RAW_DIR = str(Path(workflow.basedir) / "data" / "raw")
+PLAN = Plan(STUDY)
+R = STUDY.results
+PLUGINS = list(STUDY.plugins)
+# paths into the checkout, relative to the working directory: a moved folder reruns nothing
+REPO = os.path.relpath(workflow.basedir)
+RAW_DIR = os.path.normpath(os.path.join(REPO, "data", "raw"))
 DOWNLOADS = "data/downloads"
 LOCK = "data/checksums.lock"
-REGISTRY = registered()
-ALL_RAW = {r.name: r for spec in REGISTRY.values() for r in (*spec.raw_files, *spec.sources)}
+ENV = "../envs/fairldp.yaml"
+
+from fairldp.datasets import REGISTRY, acs
+
+ALL_RAW = {
+    r.name: r for spec in REGISTRY.values() for r in (*spec.raw_files, *spec.sources)
+}
 DOWNLOADED = sorted(name for name, r in ALL_RAW.items() if r.derived_from is None)
 DERIVED = sorted(name for name, r in ALL_RAW.items() if r.derived_from is not None)
-# datasets whose table depends on study settings (synthetic draws, ACS survey): prepared per
-# study, under the results folder; the others once, under data/prepared/
-STUDY_PREPARED = sorted(n for n, s in REGISTRY.items() if s.generator is not None or n in acs.TASKS)
+# tables that depend on study settings (synthetic draws, ACS survey) are prepared per study,
+# under the results folder; the others once, under data/prepared/
+STUDY_PREPARED = sorted(
+    n for n, s in REGISTRY.items() if s.generator is not None or n in acs.TASKS
+)
 SHARED_PREPARED = sorted(set(REGISTRY) - set(STUDY_PREPARED))
-ENV = "../envs/fairldp.yaml"
-GRID = study_grid(config)
-CELL = "{dataset}/{protocol}/eps{eps}"
+
+
+def path(kind, **keys):
+    """The path of an artifact of the study (fairldp.plan.PATHS), wildcards left as is."""
+    return f"{R}/{PATHS[kind].format(**{**WILDCARDS, **keys})}"
+
+
+WILDCARDS = {
+    k: f"{{{k}}}"
+    for k in (
+        "dataset",
+        "privatizer",
+        "eps",
+        "representation",
+        "learner",
+        "block",
+        "figure",
+        "file",
+        "ext",
+    )
+}
 
 
 wildcard_constraints:
-    dataset="|".join(sorted(REGISTRY)),
-    protocol="|".join(["none", *PROTOCOLS]),
+    dataset="|".join(map(re.escape, REGISTRY)),
+    privatizer=r"[A-Za-z][A-Za-z0-9_]*",
+    representation=r"[a-z][a-z0-9_]*-[0-9a-f]{8}",
+    learner=r"[A-Za-z][A-Za-z0-9_]*",
+    figure=r"[A-Za-z][A-Za-z0-9_]*",
+    file=r"[A-Za-z0-9_-]+",
     eps=r"inf|\d+(\.\d+)?",
-    file="|".join(re.escape(f) for f in DOWNLOADED),
-    derived="|".join(re.escape(f) for f in DERIVED),
-    method="quantile|ot",  # fairldp.repair.stages.REPAIR_METHODS (importing it loads sklearn)
-    groups="true|naive|deconvolution|posterior",
+    block=r"seeds\d+-\d+",
+    raw="|".join(re.escape(f) for f in DOWNLOADED),
+    derived="|".join(re.escape(f) for f in DERIVED) or "(?!)",
 
 
-def seeds():
-    return [int(s) for s in config["seeds"]]
+# ----- lookups: wildcards -> the plan's jobs -------------------------------------------------------
+
+SPLITS = {(ds, b): s for (ds, b), s in PLAN.splits().items()}
+PRIVATIZE = {
+    (c.dataset, c.privatizer, c.eps, b): s for (c, b), s in PLAN.privatize().items()
+}
+REPRESENT = {
+    (c.dataset, c.privatizer, c.eps, a, b): s
+    for (c, a, b), s in PLAN.represent().items()
+}
+LEARN = {
+    (c.dataset, c.privatizer, c.eps, a, n, b): s
+    for (c, a, n, b), s in PLAN.learn().items()
+}
+LEAKAGE = {
+    (c.dataset, c.privatizer, c.eps, b): arts for (c, b), arts in PLAN.leakage().items()
+}
+EVALUATE = PLAN.evaluate()
+FIGURE_FILES = {
+    name: {file_key(v): v for v in PLAN.figure_files(name)} for name in STUDY.figures
+}
+CODE = {
+    stage: code_digest(stage, PLUGINS)
+    for stage in (
+        "prepare",
+        "split",
+        "label_bias",
+        "privatize",
+        "represent",
+        "learn",
+        "leakage",
+        "evaluate",
+        "collect",
+        "figures",
+    )
+}
+
+
+def cell(w):
+    return Cell(w.dataset, w.privatizer, w.eps)
+
+
+def seeds_of(table, *keys):
+    try:
+        return list(table[keys])
+    except KeyError:
+        raise WorkflowError(f"no job of the study has the keys {keys}") from None
 
 
 def raw_files(wildcards):
     """The vendored copy of each raw file of the dataset, else its download (or derivation);
     none for a synthetic dataset."""
-    spec = get_dataset(wildcards.dataset)
+    spec = REGISTRY[wildcards.dataset]
     return [
-        os.path.join(RAW_DIR, r.vendored)
-        if r.vendored and os.path.exists(os.path.join(RAW_DIR, r.vendored))
-        else f"{DOWNLOADS}/{r.name}"
+        (
+            os.path.join(RAW_DIR, r.vendored)
+            if r.vendored and os.path.exists(os.path.join(RAW_DIR, r.vendored))
+            else f"{DOWNLOADS}/{r.name}"
+        )
         for r in spec.raw_files
     ]
 
 
 def prepared(wildcards):
     ds = wildcards.dataset
-    return f"{R}/prepared/{ds}.parquet" if ds in STUDY_PREPARED else f"data/prepared/{ds}.parquet"
+    return (
+        f"{R}/prepared/{ds}.parquet"
+        if ds in STUDY_PREPARED
+        else f"data/prepared/{ds}.parquet"
+    )
 
 
-def acs_settings():
-    return dict(config.get("acs") or {})
+def generator_params(wildcards):
+    """``n``, ``seed`` and the generator's parameters of a synthetic dataset; empty otherwise."""
+    if REGISTRY[wildcards.dataset].generator is None:
+        return {}
+    return dict(STUDY.synthetic.get(wildcards.dataset) or {})
+
+
+def acs_settings(name):
+    return dict(STUDY.acs) if name.startswith("acs_") else {}
 
 
 def derivation_source(wildcards):
     return f"{DOWNLOADS}/{ALL_RAW[wildcards.derived].derived_from}"
 
 
-def generator_params(wildcards):
-    """``n``, ``seed`` and the generator's parameters of a synthetic dataset (config key
-    ``synthetic``); empty for the others."""
-    if get_dataset(wildcards.dataset).generator is None:
-        return {}
-    return dict((config.get("synthetic") or {}).get(wildcards.dataset) or {})
+def released_rows(wildcards):
+    """The rows a privatizer releases: the split, or its label-biased version."""
+    kind = "split" if STUDY.label_bias is None else "biased"
+    return path(kind, dataset=wildcards.dataset, block=wildcards.block)
 
 
-def label_bias_settings():
-    """The label-bias setting of the study, or None (config key ``label_bias``)."""
-    settings = dict(config.get("label_bias") or {})
-    if settings.get("kind", "none") == "none":
-        return None
-    return settings
+def artifact(dataset, privatizer, eps, representation, block):
+    """What a learner or audit reads: the fitted representation, or the release itself for a
+    stateless representation (applied in the job)."""
+    rep = PLAN.representation(Cell(dataset, privatizer, eps), representation)
+    keys = {"dataset": dataset, "privatizer": privatizer, "eps": eps, "block": block}
+    if rep.stateless:
+        return path("privatized", **keys)
+    return path("represented", representation=representation, **keys)
 
 
-def _check_label_bias():
-    settings = label_bias_settings()
-    if settings is None:
-        return
-    for ds in config["datasets"]:
-        spec = get_dataset(ds)
-        attribute = settings.get("attribute") or spec.protected
-        if attribute not in spec.sensitive_names:
-            raise WorkflowError(
-                f"Invalid configuration: label_bias.attribute {attribute!r} is not a sensitive "
-                f"attribute of {ds} ({spec.sensitive_names})"
-            )
-        domain = spec.attribute(attribute).domain
-        if settings["group"] not in domain:
-            raise WorkflowError(
-                f"Invalid configuration: label_bias.group {settings['group']!r} is not in the "
-                f"domain of {ds}.{attribute}: {list(domain)}"
-            )
+def learn_input(w):
+    return artifact(w.dataset, w.privatizer, w.eps, w.representation, w.block)
 
 
+def leakage_jobs(w):
+    return LEAKAGE[(w.dataset, w.privatizer, w.eps, w.block)]
 
 
-def _check_fair():
-    fair = config.get("fair") or {}
-    for ds in fair.get("datasets", []):
-        if ds not in config["datasets"]:
-            raise WorkflowError(
-                f"Invalid configuration: fair.datasets has {ds!r}, which is not among the "
-                f"study's datasets {config['datasets']}"
-            )
-        if not get_dataset(ds).feature_names:
-            raise WorkflowError(
-                f"Invalid configuration: fair.datasets has {ds!r}, which has no non-sensitive "
-                "feature to learn from"
-            )
-        attribute = fair.get("attribute") or get_dataset(ds).protected
-        if attribute not in get_dataset(ds).sensitive_names:
-            raise WorkflowError(
-                f"Invalid configuration: fair.attribute {attribute!r} is not a sensitive "
-                f"attribute of {ds} ({get_dataset(ds).sensitive_names})"
-            )
-    unknown = sorted(set(fair.get("params") or {}) - set(fair_settings()["methods"]))
-    if unknown:
-        raise WorkflowError(
-            f"Invalid configuration: fair.params has {unknown}, which are not among fair.methods"
-        )
-
-
-
-
-def _check_repair():
-    repair = config.get("repair") or {}
-    for ds in repair.get("datasets", []):
-        if ds not in config["datasets"]:
-            raise WorkflowError(
-                f"Invalid configuration: repair.datasets has {ds!r}, which is not among the "
-                f"study's datasets {config['datasets']}"
-            )
-        if not get_dataset(ds).numeric:
-            raise WorkflowError(
-                f"Invalid configuration: repair.datasets has {ds!r}, which has no numeric "
-                "feature to repair"
-            )
-        attribute = (config.get("fair") or {}).get("attribute") or get_dataset(ds).protected
-        if attribute not in get_dataset(ds).sensitive_names:
-            raise WorkflowError(
-                f"Invalid configuration: fair.attribute {attribute!r} (the attribute the repair "
-                f"study privatizes) is not a sensitive attribute of {ds}"
-            )
-    unknown = sorted(set(repair.get("seeds", [])) - set(seeds()))
-    if unknown:
-        raise WorkflowError(
-            f"Invalid configuration: repair.seeds {unknown} are not among the study's seeds"
-        )
-    if "epsilon" in repair and repair["epsilon"] not in config["epsilons"]:
-        raise WorkflowError(
-            f"Invalid configuration: repair.epsilon {repair['epsilon']} is not among the "
-            f"study's epsilons {config['epsilons']}"
-        )
-
-
-
-
-def train_split(wildcards):
-    """The training rows the study learns from: label-biased if the study says so."""
-    if label_bias_settings() is None:
-        return f"{R}/splits/{wildcards.dataset}/train.parquet"
-    return f"{R}/splits/{wildcards.dataset}/train_biased.parquet"
-
-
-def download_settings():
-    settings = {"timeout": 60.0, "retries": 3, "mirror": None}
-    settings.update(config.get("download") or {})
-    return settings
-
-
-def epsilon_of(wildcards):
-    return float("inf") if wildcards.eps == "inf" else float(wildcards.eps)
-
-
-def cell_paths(stage, dataset=None):
+def leakage_inputs(w):
     return [
-        f"{R}/{stage}/{cell.path}.parquet"
-        for cell in GRID
-        if dataset is None or cell.dataset == dataset
+        artifact(w.dataset, w.privatizer, w.eps, a, w.block) for a in leakage_jobs(w)
     ]
 
 
-def figure_paths(dataset, ext):
+def leakage_artifacts(w):
     return [
-        f"{R}/figures/{dataset}/{kind}_{model}.{ext}"
-        for kind in ("fairness", "utility")
-        for model in config["models"]
+        {
+            "name": a,
+            "seeds": list(s),
+            "representation": PLAN.representation_params(cell(w), a),
+        }
+        for a, s in leakage_jobs(w).items()
     ]
 
 
-def figure_outputs(ext):
-    """Named figure outputs, one file per (figure kind, model); PNGs go to the report."""
-
-    def output(kind, model):
-        path = f"{R}/figures/{{dataset}}/{kind}_{model}.{ext}"
-        if ext != "png":
-            return path
-        labels = {"dataset": "{dataset}", "figure": kind, "model": model}
-        return report(path, caption=f"../report/{kind}.rst", category="Figures",
-                      subcategory="{dataset}", labels=labels)
-
-    return {
-        f"{kind}_{m}_{ext}": output(kind, m)
-        for kind in ("fairness", "utility")
-        for m in config["models"]
-    }
-
-
-def fair_settings():
-    """The fair-learning study (config key ``fair``) with its defaults; datasets empty if off."""
-    settings = {
-        "datasets": [],
-        "attribute": None,
-        "methods": ["plain", "threshold_eo", "corrected_postproc_eo"],
-        "model": "logistic_regression",
-        "params": {},
-    }
-    settings.update(config.get("fair") or {})
-    return settings
-
-
-def fair_paths(stage):
+def evaluated_predictions(wildcards):
+    jobs = EVALUATE[(wildcards.dataset, wildcards.learner, wildcards.block)]
     return [
-        f"{R}/{stage}/{cell.path}.parquet"
-        for cell in GRID
-        if cell.dataset in fair_settings()["datasets"]
+        path(
+            "predictions",
+            **c.keys(),
+            representation=a,
+            learner=wildcards.learner,
+            block=wildcards.block,
+        )
+        for c, a in jobs
     ]
 
 
-def repair_settings():
-    """The repair study (config key ``repair``) with its defaults; datasets empty if off."""
-    settings = {
-        "datasets": [],
-        "methods": ["quantile"],
-        "groups": ["naive", "deconvolution"],
-        "amounts": [0.0, 0.25, 0.5, 0.75, 1.0],
-        "seeds": seeds(),
-        "epsilon": float(config["epsilons"][0]),
-        "model": "logistic_regression",
-    }
-    settings.update(config.get("repair") or {})
-    return settings
+def figure_spec(name):
+    fig = STUDY.figures[name]
+    return {"kind": fig.kind, **fig.figure.params()}
 
 
-def repair_paths(stage):
-    """One file per (cell, method, groups); the non-private cell only with the true groups."""
-    s = repair_settings()
-    out = []
-    for cell in GRID:
-        if cell.dataset not in s["datasets"]:
-            continue
-        groups = ["true"] if cell.protocol == "none" else s["groups"]
-        out += [f"{R}/{stage}/{cell.path}/{m}-{g}.parquet" for m in s["methods"] for g in groups]
+def figure_caption(name):
+    fig = STUDY.figures[name].figure
+    return fig.caption or fig.describe()
+
+
+def figure_path(name, key, ext):
+    return f"{R}/figures/{name}/{key}.{ext}"
+
+
+def figure_outputs(name):
+    """Named outputs of a figure's rule: every file, PNG (in the report) and PDF."""
+    out = {}
+    for i, key in enumerate(FIGURE_FILES[name]):
+        out[f"png{i}"] = report(
+            figure_path(name, key, "png"),
+            caption="../report/figure.rst",
+            category=name,
+            subcategory=key,
+            labels={"figure": name, "file": key},
+        )
+        out[f"pdf{i}"] = figure_path(name, key, "pdf")
     return out
+
+
+def figure_files_of(name):
+    """The axis values and output paths of each file of a figure."""
+    return [
+        {
+            "values": values,
+            "paths": [figure_path(name, key, "png"), figure_path(name, key, "pdf")],
+        }
+        for key, values in FIGURE_FILES[name].items()
+    ]
+
+
+# ----- targets --------------------------------------------------------------------------------------
+
+
+def evaluated_files():
+    return [path("evaluated", dataset=ds, learner=n, block=b) for ds, n, b in EVALUATE]
+
+
+def leakage_files():
+    return [
+        path("leakage", dataset=ds, privatizer=p, eps=e, block=b)
+        for ds, p, e, b in LEAKAGE
+    ]
+
+
+def figure_files():
+    return [
+        figure_path(name, key, ext)
+        for name, files in FIGURE_FILES.items()
+        for key in files
+        for ext in ("png", "pdf")
+    ]
 
 
 def all_outputs():
-    out = [f"{R}/metrics.parquet", f"{R}/provenance.json", f"{R}/provenance.html"]
-    for ds in config["datasets"]:
-        out += figure_paths(ds, "png") + figure_paths(ds, "pdf")
-    for ds in fair_settings()["datasets"]:
-        out += [f"{R}/figures/{ds}/fair_methods.png", f"{R}/figures/{ds}/fair_methods.pdf"]
-    for ds in repair_settings()["datasets"]:
-        out += [f"{R}/figures/{ds}/repair.png", f"{R}/figures/{ds}/repair.pdf"]
-    return out
-
-
-# configuration checks that need the registry and the functions above (before any job runs)
-_check_label_bias()
-_check_fair()
-_check_repair()
+    return [
+        f"{R}/metrics.parquet",
+        f"{R}/provenance.json",
+        f"{R}/provenance.html",
+        *figure_files(),
+    ]

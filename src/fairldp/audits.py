@@ -1,0 +1,132 @@
+"""Audits: what the evaluation side measures, on the TRUE attribute and the clean labels.
+
+Every audit is an entry of :data:`AUDITS`; a study names the ones it wants (``audits:``) and
+each produces rows of the metrics table with its name in the ``audit`` column.
+
+- ``utility`` (predictions): accuracy, balanced accuracy, F1, ROC AUC against the clean labels;
+- ``fairness_true`` (predictions): every fairness metric on the TRUE group attribute of the
+  test rows (what matters);
+- ``fairness_privatized`` (predictions): the same on the decoded group ``z`` of the test rows
+  (what an auditor who only sees the privatized attribute measures);
+- ``leakage`` (representation): how well an attacker recovers the TRUE group attribute from
+  the representation (:func:`fairldp.repair.attribute_leakage`; trained on the training rows,
+  scored on the test rows), from every feature and from the numeric features alone.
+
+A prediction audit maps the test predictions (columns ``y``, ``y_pred``, ``y_score``,
+``a`` = true group, ``z`` = decoded group, and control columns) to one row per combination of
+the control columns; a representation audit maps the features of one (seed, amount).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from fairldp.metrics import fairness_table, utility_table
+from fairldp.registry import Registry
+
+__all__ = ["AUDITS", "Audit", "PredictionAudit", "RepresentationAudit"]
+
+
+class Audit(ABC):
+    """Base class: ``name`` (registry key), ``scope`` (``predictions`` or
+    ``representation``), ``needs_groups`` (needs the decoded group ``z``)."""
+
+    name: ClassVar[str]
+    scope: ClassVar[str]
+    needs_groups: ClassVar[bool] = False
+
+
+class PredictionAudit(Audit):
+    scope: ClassVar[str] = "predictions"
+
+    @abstractmethod
+    def table(self, df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+        """One row per combination of the columns ``by`` (index), one column per metric."""
+
+
+class RepresentationAudit(Audit):
+    scope: ClassVar[str] = "representation"
+
+    @abstractmethod
+    def values(
+        self,
+        train: pd.DataFrame,
+        test: pd.DataFrame,
+        a_train: np.ndarray,
+        a_test: np.ndarray,
+        numeric: Sequence[str],
+        random_state: int,
+    ) -> dict[str, float]:
+        """Metric values of one representation (features of the training and test rows)."""
+
+
+#: audit name -> :class:`Audit` instance
+AUDITS: Registry[Audit] = Registry("audit")
+
+
+def register(cls: type[Audit]) -> type[Audit]:
+    AUDITS.register(cls.name, cls())
+    return cls
+
+
+@register
+class Utility(PredictionAudit):
+    name = "utility"
+
+    def table(self, df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+        return utility_table(df["y"], df["y_pred"], df["y_score"], df[list(by)])
+
+
+@register
+class FairnessTrue(PredictionAudit):
+    name = "fairness_true"
+
+    def table(self, df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+        return fairness_table(df["y"], df["y_pred"], df["a"].astype(str), df[list(by)])
+
+
+@register
+class FairnessPrivatized(PredictionAudit):
+    name = "fairness_privatized"
+    needs_groups = True
+
+    def table(self, df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+        return fairness_table(df["y"], df["y_pred"], df["z"].to_numpy(), df[list(by)])
+
+
+@register
+class Leakage(RepresentationAudit):
+    """Attacker AUC and accuracy for the TRUE group, from every feature of the representation
+    and from its numeric features alone (logistic attacker, seed ``random_state``)."""
+
+    name = "leakage"
+
+    def values(
+        self,
+        train: pd.DataFrame,
+        test: pd.DataFrame,
+        a_train: np.ndarray,
+        a_test: np.ndarray,
+        numeric: Sequence[str],
+        random_state: int,
+    ) -> dict[str, float]:
+        from fairldp.repair import attribute_leakage
+
+        out: dict[str, float] = {}
+        num = [c for c in numeric if c in train.columns]
+        if num:
+            leak = attribute_leakage(train[num].to_numpy(float), a_train,
+                                     test[num].to_numpy(float), a_test, random_state)  # fmt: skip
+            out["leakage_auc_numeric"] = leak["auc"]
+            out["leakage_accuracy_numeric"] = leak["accuracy"]
+        leak = attribute_leakage(train.to_numpy(float), a_train, test.to_numpy(float), a_test,
+                                 random_state)  # fmt: skip
+        out["leakage_auc"] = leak["auc"]
+        out["leakage_accuracy"] = leak["accuracy"]
+        out["leakage_baseline_accuracy"] = leak["baseline_accuracy"]
+        return out

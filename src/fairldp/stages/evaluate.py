@@ -1,0 +1,224 @@
+"""Evaluation side: audits on the TRUE group attribute and the clean labels, and the metrics table.
+
+The only stages that read the true sensitive attribute after privatization (see
+:mod:`fairldp.privacy`): :func:`evaluate` (of the test rows) and :func:`leakage` (of the
+training rows too, to train the attacker).
+
+- ``evaluated/{dataset}/{learner}/{block}.parquet``: ``privatizer``, ``epsilon`` (string, as in
+  the paths), ``artifact`` (the representation's artifact), ``budget_split``, ``seed``,
+  ``amount``, ``audit``, ``metric``, ``value``: the prediction audits
+  (:data:`fairldp.audits.AUDITS`) of every prediction set of one learner, in one vectorized
+  pass per audit;
+- ``audits/leakage/{dataset}/{privatizer}/eps{eps}/{block}.parquet``: the same columns for the
+  leakage audit of every representation of the cell (identical feature matrices, e.g. repair
+  amount 0 of every group estimate, are audited once);
+- ``metrics.parquet`` (:data:`METRICS_COLUMNS`): one row per (study, dataset, attribute,
+  privatizer, protocol, budget_split, epsilon, representation, kind, amount, learner, model,
+  method, seed, audit, metric) with its ``value``; the non-private baseline has privatizer,
+  protocol and budget_split ``none`` and epsilon ``inf``; ``amount`` is NaN for representations
+  without amounts, ``learner``/``model``/``method`` are empty for the leakage audit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fairldp.audits import AUDITS
+from fairldp.config import parse_epsilon
+from fairldp.datasets import get_dataset
+from fairldp.io import read_parquet, write_parquet
+from fairldp.rng import derive_int_seed
+from fairldp.runlog import log, timed
+from fairldp.stages.represent import iter_features
+
+__all__ = ["METRICS_COLUMNS", "collect", "evaluate", "leakage"]
+
+#: the columns of metrics.parquet, in order
+METRICS_COLUMNS = [
+    "study", "dataset", "attribute", "privatizer", "protocol", "budget_split", "epsilon",
+    "representation", "kind", "amount", "learner", "model", "method", "seed", "audit",
+    "metric", "value",
+]  # fmt: skip
+#: the columns that identify an evaluated prediction set
+KEYS = ["privatizer", "epsilon", "artifact", "budget_split", "seed", "amount"]
+_NO_AMOUNT = -1.0  # stands for NaN while grouping
+
+
+def _truth(split: str, dataset: str, attribute: str, part: str | None = "test") -> pd.DataFrame:
+    """``seed``, ``row_id``, ``y`` (the clean label) and ``a`` (the true group, as text) of
+    the rows of a split."""
+    spec = get_dataset(dataset)
+    df = read_parquet(split, columns=["part", "seed", "row_id", spec.target, attribute])
+    if df.attrs["fairldp"].get("dataset") != dataset:
+        raise ValueError(f"{split} holds dataset {df.attrs['fairldp'].get('dataset')!r}")
+    if part is not None:
+        df = df[df["part"] == part]
+    return pd.DataFrame({"part": df["part"].to_numpy(), "seed": df["seed"].to_numpy(np.int32),
+                         "row_id": df["row_id"].to_numpy(np.int32),
+                         "y": df[spec.target].to_numpy(np.int8),
+                         "a": df[attribute].astype(str).to_numpy()})  # fmt: skip
+
+
+def _long(table: pd.DataFrame, audit: str) -> pd.DataFrame:
+    long = table.reset_index().melt(id_vars=KEYS, var_name="metric", value_name="value")
+    return long.assign(audit=audit)
+
+
+def evaluate(
+    dataset: str,
+    predictions: Sequence[str],
+    split: str,
+    out: str,
+    learner: str,
+    attribute: str,
+    audits: Sequence[str],
+) -> None:
+    """The prediction audits of every prediction set of ``learner`` on ``dataset`` in the
+    block, on the TRUE ``attribute`` and the clean labels of the test rows."""
+    with timed("evaluate"):
+        truth = _truth(split, dataset, attribute)
+        frames = []
+        for path in predictions:
+            df = read_parquet(path)
+            meta = df.attrs["fairldp"]
+            if meta.get("dataset") != dataset or meta.get("learner") != learner:
+                raise ValueError(f"{path} holds predictions of {meta.get('learner')!r} on "
+                                 f"{meta.get('dataset')!r}, not {learner!r} on {dataset!r}")
+            frames.append(df.assign(privatizer=meta["privatizer"], epsilon=meta["epsilon"],
+                                    artifact=meta["representation"]))  # fmt: skip
+        preds = pd.concat(frames, ignore_index=True)
+        preds["amount"] = preds["amount"].fillna(_NO_AMOUNT)
+        if "z" not in preds.columns:
+            preds["z"] = -1
+        df = preds.merge(truth, on=["seed", "row_id"], how="left", validate="many_to_one")
+        if df["a"].isna().any():
+            raise ValueError(f"{dataset}: predictions for rows that are not test rows")
+        n_test = truth.groupby("seed").size()
+        sizes = df.groupby(KEYS, sort=False).size()
+        expected = n_test.reindex(sizes.index.get_level_values("seed")).to_numpy()
+        if (sizes.to_numpy() != expected).any():
+            bad = dict(zip(KEYS, sizes.index[sizes.to_numpy() != expected][0], strict=True))
+            raise ValueError(f"{dataset}: predictions {bad} do not cover all test rows")
+        rows = []
+        for name in audits:
+            audit = AUDITS.get(name)
+            sub = df[df["z"] >= 0] if audit.needs_groups else df
+            if not sub.empty:
+                rows.append(_long(audit.table(sub, KEYS), name))
+        table = pd.concat(rows, ignore_index=True)
+        table["amount"] = table["amount"].replace(_NO_AMOUNT, np.nan)
+        write_parquet(table, out, meta={"dataset": dataset, "learner": learner,
+                                        "attribute": attribute, "inputs": len(predictions)})
+        log.info("evaluated %d prediction files of %s on %s: %d metric rows",
+                 len(predictions), learner, dataset, len(table))  # fmt: skip
+
+
+def leakage(
+    dataset: str,
+    features: Sequence[str],
+    split: str,
+    out: str,
+    privatizer: str,
+    eps: str,
+    attribute: str,
+    artifacts: Sequence[Mapping[str, Any]],
+) -> None:
+    """The leakage audit of every representation of a cell: an attacker for the TRUE
+    ``attribute`` trained on the training rows, scored on the test rows (random state
+    ``derive_int_seed(seed, "leakage")``). ``artifacts``: per representation, its ``name``,
+    ``representation`` (resolved parameters) and ``seeds``, in the order of ``features``."""
+    audit = AUDITS.get("leakage")
+    with timed("leakage"):
+        truth = _truth(split, dataset, attribute, part=None).set_index(["part", "seed", "row_id"])
+        done: dict[str, dict[str, float]] = {}
+        rows = []
+        for path, art in zip(features, artifacts, strict=True):
+            for block in iter_features(path, dataset, art["representation"], art["seeds"]):
+                digest = _digest(block)
+                if digest not in done:
+                    a = {p: _true_groups(truth, p, block.seed, ids)
+                         for p, ids in (("train", block.train_ids), ("test", block.test_ids))}
+                    done[digest] = audit.values(block.train, block.test, a["train"], a["test"],
+                                                block.numeric,
+                                                derive_int_seed(block.seed, "leakage"))
+                key = {"privatizer": privatizer, "epsilon": eps, "artifact": art["name"],
+                       "budget_split": block.budget_split, "seed": block.seed,
+                       "amount": np.nan if block.amount is None else block.amount}
+                rows += [{**key, "audit": "leakage", "metric": m, "value": float(v)}
+                         for m, v in done[digest].items()]  # fmt: skip
+        write_parquet(pd.DataFrame(rows), out, meta={"dataset": dataset, "privatizer": privatizer,
+                                                     "epsilon": eps})  # fmt: skip
+        log.info("leakage of %d representations of %s/%s/eps%s: %d audits (%d distinct)",
+                 len(artifacts), dataset, privatizer, eps, len(rows) // 5, len(done))
+
+
+def _true_groups(truth: pd.DataFrame, part: str, seed: int, ids: np.ndarray) -> np.ndarray:
+    """The true group of rows ``ids`` of one part and seed (in that order)."""
+    index = pd.MultiIndex.from_arrays([np.full(ids.size, part), np.full(ids.size, seed,
+                                       dtype=np.int32), ids.astype(np.int32)])  # fmt: skip
+    a = truth["a"].reindex(index)
+    if a.isna().any():
+        raise ValueError(f"rows of seed {seed} ({part}) are missing from the split")
+    return a.to_numpy()
+
+
+def _digest(block: Any) -> str:
+    """Content digest of a block's features (and seed): equal blocks are audited once."""
+    h = hashlib.sha256(str(block.seed).encode())
+    for frame in (block.train, block.test):
+        h.update(",".join(map(str, frame.columns)).encode())
+        h.update(np.ascontiguousarray(frame.to_numpy(np.float64)).tobytes())
+    return h.hexdigest()
+
+
+def collect(
+    evaluated: Sequence[str],
+    leakage: Sequence[str],
+    out: str,
+    study: str,
+    attributes: Mapping[str, str],
+    aliases: Sequence[Mapping[str, str]],
+    learners: Mapping[str, Mapping[str, Any]],
+    protocols: Mapping[str, str],
+) -> None:
+    """The tidy metrics table of the study: every evaluated and leakage file, each artifact's
+    rows listed under every representation name that reads it."""
+    with timed("collect"):
+        parts = []
+        for path in evaluated:
+            df = read_parquet(path)
+            meta = df.attrs["fairldp"]
+            parts.append(df.assign(dataset=meta["dataset"], learner=meta["learner"]))
+        for path in leakage:
+            df = read_parquet(path)
+            parts.append(df.assign(dataset=df.attrs["fairldp"]["dataset"], learner=pd.NA))
+        df = pd.concat(parts, ignore_index=True)
+        alias = pd.DataFrame(list(aliases)).rename(columns={"eps": "epsilon"})
+        df = df.merge(alias, on=["dataset", "privatizer", "epsilon", "artifact"], how="inner")
+        df["epsilon"] = df["epsilon"].map(parse_epsilon)
+        df["study"] = study
+        df["attribute"] = df["dataset"].map(dict(attributes))
+        df["protocol"] = df["privatizer"].map(dict(protocols))
+        df["model"] = df["learner"].map({k: v["model"] for k, v in learners.items()})
+        df["method"] = df["learner"].map({k: v["method"] for k, v in learners.items()})
+        write_parquet(metrics_frame(df), out, meta={"study": study})
+        log.info("collected %d metric rows from %d files", len(df), len(evaluated) + len(leakage))
+
+
+def metrics_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The tidy metrics table: fixed columns, dtypes and row order; duplicate keys refused."""
+    strings = ["study", "dataset", "attribute", "privatizer", "protocol", "budget_split",
+               "representation", "kind", "learner", "model", "method", "audit", "metric"]
+    df = df[METRICS_COLUMNS].astype({"epsilon": "float64", "amount": "float64", "seed": "int32",
+                                     "value": "float64", **dict.fromkeys(strings, "string")})
+    keys = METRICS_COLUMNS[:-1]
+    df = df.sort_values(keys, kind="stable").reset_index(drop=True)
+    dup = df.duplicated(keys)
+    if dup.any():
+        raise ValueError(f"duplicate metric rows, e.g. {df[dup].iloc[0].to_dict()}")
+    return df

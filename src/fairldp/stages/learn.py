@@ -1,0 +1,98 @@
+"""Learn: fit a learner on the released (represented) training rows; score the test rows.
+
+``predictions/{dataset}/{privatizer}/eps{eps}/{representation}/{learner}/{block}.parquet``:
+``budget_split``, ``seed`` (int32), ``amount`` (float64, NaN for representations without
+amounts), ``row_id`` (int32), ``z`` (int16, the decoded group of the test row, if released),
+``y_score`` (float64, P(Y=1)), ``y_pred`` (int8). Metadata: ``dataset``, ``privatizer``,
+``epsilon``, ``representation`` (the artifact), ``learner`` (its parameters), ``seeds``.
+
+A learner with ``method: none`` fits its model on every feature of the representation; a fair
+method gets the decoded group ``z`` separately (never its report block as a feature) and, if it
+corrects for the noise, the exact channel of the release. Reads only the release or the
+representation (:func:`fairldp.stages.represent.iter_features` checks the boundary).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fairldp.io import write_parquet
+from fairldp.rng import derive_int_seed
+from fairldp.runlog import log, timed
+from fairldp.stages.represent import Block, iter_features
+
+__all__ = ["fit_predict", "learn"]
+
+
+def fit_predict(block: Block, dataset: str, learner: Mapping[str, Any]) -> np.ndarray:
+    """P(Y=1) of the block's test rows from ``learner`` (``model``, ``method``, ``params``)
+    fitted on its training rows. Random state: ``derive_int_seed(seed, "model", dataset,
+    model)`` for a plain model (the stream of earlier versions), with the method's name
+    appended for a fair method."""
+    from fairldp.fair import METHODS
+    from fairldp.fair.methods import make_method
+    from fairldp.models import make_model
+
+    model, method, params = learner["model"], learner["method"], dict(learner["params"])
+    x_tr = block.train.to_numpy(np.float64)
+    x_te = block.test.to_numpy(np.float64)
+    if method == "none":
+        est = make_model(model, derive_int_seed(block.seed, "model", dataset, model), **params)
+        est.fit(x_tr, block.y_train)
+        return est.predict_proba(x_te)[:, 1]
+    if not METHODS.meta(method).get("uses_groups", True):
+        z_tr = np.zeros(len(block.train), np.int64)
+        z_te = np.zeros(len(block.test), np.int64)
+        noise = None
+    else:
+        if block.groups is None:
+            raise ValueError(f"method {method!r} needs the decoded group, not released here")
+        z_tr, z_te = block.groups.train, block.groups.test
+        noise = block.noise_model() if METHODS.meta(method).get("needs_noise_model") else None
+    keep = [c for c in block.train.columns if c not in block.group_reports]
+    x_tr = block.train[keep].to_numpy(np.float64)
+    x_te = block.test[keep].to_numpy(np.float64)
+    est = make_method(method, noise, model, derive_int_seed(block.seed, "model", dataset, model,
+                                                           method), **params)  # fmt: skip
+    est.fit(x_tr, block.y_train.astype(np.int64), z_tr)
+    return np.asarray(est.predict_proba(x_te, z_te)[:, 1], dtype=np.float64)
+
+
+def learn(
+    dataset: str,
+    features: str,
+    out: str,
+    privatizer: str,
+    eps: str,
+    representation_name: str,
+    representation: Mapping[str, Any],
+    learner_name: str,
+    learner: Mapping[str, Any],
+    seeds: list[int],
+) -> None:
+    """Fit ``learner`` on every (budget split, seed, amount) of the block."""
+    with timed("learn"):
+        frames = []
+        for block in iter_features(features, dataset, representation, seeds):
+            score = fit_predict(block, dataset, learner)
+            frames.append(pd.DataFrame({
+                "budget_split": block.budget_split,
+                "seed": np.int32(block.seed),
+                "amount": np.nan if block.amount is None else block.amount,
+                "row_id": block.test_ids,
+                **({"z": block.groups.test.astype(np.int16)} if block.groups else {}),
+                "y_score": score,
+                "y_pred": (score >= 0.5).astype(np.int8),
+            }))  # fmt: skip
+        if not frames:
+            raise ValueError(f"{features}: no rows for seeds {seeds}")
+        meta = {"dataset": dataset, "privatizer": privatizer, "epsilon": eps,
+                "representation": representation_name, "learner": learner_name,
+                "learner_params": dict(learner), "seeds": list(seeds)}  # fmt: skip
+        write_parquet(pd.concat(frames, ignore_index=True), out, meta=meta)
+        log.info("learned %s (%s) on %s/%s/eps%s/%s: seeds %s", learner_name,
+                 learner["method"], dataset, privatizer, eps, representation_name, list(seeds))

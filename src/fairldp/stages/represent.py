@@ -1,0 +1,186 @@
+"""Represent: fit a representation on the released training rows; transform train and test.
+
+``represented/{dataset}/{privatizer}/eps{eps}/{representation}/{block}.parquet`` (fitted
+kinds only; stateless ones are applied where they are read, :func:`iter_features`):
+``budget_split``, ``part``, ``seed``, ``row_id``, ``y`` (int8), ``amount`` (float64; NaN for
+kinds without amounts), ``z`` (int16, the decoded group, if released), then the features
+(float64 unless the kind keeps the released dtypes). Metadata: the release's (``ledger``,
+``group``, ...), ``representation`` (the resolved parameters), ``features``, ``numeric`` (the
+features that are numeric: the leakage audit's second view).
+
+Reads only released tables: :func:`fairldp.privacy.require_released` refuses anything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fairldp.datasets import get_dataset
+from fairldp.datasets.raw import check_categories
+from fairldp.io import read_parquet, write_parquet
+from fairldp.privacy import group_noise_model, identity_noise_model, require_released
+from fairldp.representations import REPRESENTATIONS, Groups, Layout, Representation
+from fairldp.rng import derive_int_seed
+from fairldp.runlog import log, timed
+
+__all__ = ["Block", "build_representation", "iter_features", "load_release", "represent"]
+
+HEAD = ["budget_split", "part", "seed", "row_id", "y"]
+
+
+def build_representation(params: Mapping[str, Any]) -> Representation:
+    """The representation of resolved ``params`` (``kind`` and the kind's parameters)."""
+    params = dict(params)
+    cls = REPRESENTATIONS.get(params.pop("kind"))
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()})
+
+
+def load_release(path: str, dataset: str) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A released table (privatize stage) with its categorical features restored, and its
+    metadata; refuses a table that is not a release (privacy boundary)."""
+    spec = get_dataset(dataset)
+    table = read_parquet(path)
+    meta = table.attrs["fairldp"]
+    require_released(table, spec.sensitive_names, source=str(path))
+    if meta.get("dataset") != dataset:
+        raise ValueError(f"{path} holds dataset {meta.get('dataset')!r}, not {dataset!r}")
+    table = check_categories(table, spec, source=str(path), only=spec.categorical)
+    return table, meta
+
+
+def layout_of(dataset: str, meta: Mapping[str, Any], budget_split: str, has_z: bool) -> Layout:
+    spec = get_dataset(dataset)
+    return Layout(
+        categorical=tuple(a.name for a in spec.categorical),
+        numeric=tuple(spec.numeric),
+        reports={a: tuple(c) for a, c in meta["ledger"][budget_split]["reports"].items()},
+        group=meta.get("group") if has_z else None,
+    )
+
+
+def _groups(part: Mapping[str, pd.DataFrame], meta: Mapping[str, Any], budget_split: str,
+            cache: dict[str, Any]) -> Groups | None:  # fmt: skip
+    """The decoded group of the rows and its channel (None if the group was not released)."""
+    ledger = meta["ledger"][budget_split]
+    if "z" not in part["train"].columns or not ledger.get("group"):
+        return None
+    if budget_split not in cache:
+        cache[budget_split] = group_noise_model(ledger)
+    k = len(ledger["group"]["domain"])
+    return Groups(part["train"]["z"].to_numpy(np.int64), part["test"]["z"].to_numpy(np.int64),
+                  k, cache[budget_split])  # fmt: skip
+
+
+@dataclass
+class Block:
+    """The features of one (budget split, seed, amount) for a learner or an audit."""
+
+    budget_split: str
+    seed: int
+    amount: float | None
+    train: pd.DataFrame
+    test: pd.DataFrame
+    y_train: np.ndarray
+    train_ids: np.ndarray
+    test_ids: np.ndarray
+    groups: Groups | None
+    group_reports: list[str]
+    numeric: list[str]
+
+    def noise_model(self) -> Any:
+        """The group's channel for corrected methods (identity without privatization)."""
+        if self.groups is None:
+            raise ValueError("the group attribute was not released: no noise model")
+        return self.groups.noise or identity_noise_model(self.groups.k)
+
+
+def _parts(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    return {p: rows[rows["part"] == p].reset_index(drop=True) for p in ("train", "test")}
+
+
+def represent(
+    dataset: str,
+    release: str,
+    out: str,
+    representation: Mapping[str, Any],
+    seeds: list[int],
+) -> None:
+    """Fit ``representation`` on the training rows of every (budget split, seed) of the block
+    (random state ``derive_int_seed(seed, "represent", dataset, kind)``); write the features
+    of the training and test rows, for every repair amount."""
+    with timed("represent"):
+        rep = build_representation(representation)
+        table, meta = load_release(release, dataset)
+        frames, features, numeric = [], None, None
+        cache: dict[str, Any] = {}
+        for (budget_split, seed), rows in table.groupby(["budget_split", "seed"], sort=True):
+            if int(seed) not in seeds:
+                continue
+            part = _parts(rows)
+            layout = layout_of(dataset, meta, budget_split, "z" in rows.columns)
+            groups = _groups(part, meta, budget_split, cache)
+            rs = derive_int_seed(int(seed), "represent", dataset, rep.kind)
+            for fitted in rep.fit_transform(part["train"], part["test"], layout, groups,
+                                            part["train"]["y"].to_numpy(), rs):  # fmt: skip
+                for name, x in (("train", fitted.train), ("test", fitted.test)):
+                    head = part[name][[*HEAD, *(["z"] if "z" in rows.columns else [])]]
+                    head = head.assign(amount=np.nan if fitted.amount is None else fitted.amount)
+                    frames.append(pd.concat([head, x.reset_index(drop=True)], axis=1))
+                features = list(fitted.train.columns)
+                numeric = [c for c in layout.numeric if c in features]
+        if not frames:
+            raise ValueError(f"{release}: no rows for seeds {seeds}")
+        out_meta = {**meta, "representation": dict(representation), "features": features,
+                    "numeric": numeric, "seeds": list(seeds)}  # fmt: skip
+        write_parquet(pd.concat(frames, ignore_index=True), out, meta=out_meta)
+        log.info("represented %s with %s: %d features", dataset, rep.kind, len(features or []))
+
+
+def iter_features(
+    path: str,
+    dataset: str,
+    representation: Mapping[str, Any],
+    seeds: list[int],
+) -> Iterator[Block]:
+    """The feature blocks of a represented artifact, or of a release under a stateless
+    representation (computed here), for the given seeds."""
+    rep = build_representation(representation)
+    cache: dict[str, Any] = {}
+    if rep.stateless:
+        table, meta = load_release(path, dataset)
+    else:
+        table = read_parquet(path)
+        meta = table.attrs["fairldp"]
+        require_released(table, get_dataset(dataset).sensitive_names, source=str(path))
+        if meta.get("representation") != dict(representation):
+            raise ValueError(f"{path} holds representation {meta.get('representation')}, not "
+                             f"{dict(representation)}")  # fmt: skip
+    keys = ["budget_split", "seed"] + ([] if rep.stateless else ["amount"])
+    for key, rows in table.groupby(keys, sort=True, dropna=False):
+        budget_split, seed = key[0], int(key[1])
+        if seed not in seeds:
+            continue
+        part = _parts(rows)
+        has_z = "z" in rows.columns
+        layout = layout_of(dataset, meta, budget_split, has_z)
+        groups = _groups(part, meta, budget_split, cache)
+        group_reports = list(layout.reports.get(layout.group, ())) if layout.group else []
+        if rep.stateless:
+            (fitted,) = rep.fit_transform(part["train"], part["test"], layout, groups,
+                                          part["train"]["y"].to_numpy(), 0)  # fmt: skip
+            train, test, amount = fitted.train, fitted.test, None
+            numeric = list(layout.numeric)
+        else:
+            features = meta["features"]
+            train, test = part["train"][features], part["test"][features]
+            amount = None if pd.isna(key[2]) else float(key[2])
+            numeric = list(meta["numeric"])
+        yield Block(budget_split, seed, amount, train, test, part["train"]["y"].to_numpy(),
+                    part["train"]["row_id"].to_numpy(np.int32),
+                    part["test"]["row_id"].to_numpy(np.int32), groups,
+                    [c for c in group_reports if c in train.columns], numeric)  # fmt: skip

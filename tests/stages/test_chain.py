@@ -1,0 +1,196 @@
+"""The chain on German credit: represent, learn, evaluate, leakage and collect, by hand."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fairldp.io import read_parquet, write_parquet
+from fairldp.metrics import fairness_metrics, utility_metrics
+from fairldp.privacy import PrivacyBoundaryError
+from fairldp.stages import data
+from fairldp.stages.evaluate import METRICS_COLUMNS, collect, evaluate, leakage
+from fairldp.stages.learn import fit_predict, learn
+from fairldp.stages.privatize import privatize
+from fairldp.stages.represent import iter_features, represent
+
+SEEDS = [0, 1]
+IDENTITY = {"kind": "identity", "drop_group": False}
+NAIVE = {"kind": "quantile", "groups": "naive", "amounts": [0.0, 1.0], "n_quantiles": None}
+DECONV = {**NAIVE, "groups": "deconvolution"}
+LR = {"model": "logistic_regression", "method": "none", "params": {}}
+TWO_STEP = {"model": "logistic_regression", "method": "corrected_postproc_eo", "params": {}}
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("chain")
+    out = {"split": d / "split.parquet"}
+    data.prepare("german", str(d / "german.parquet"), raw_dir=str(raw_dir))
+    data.split("german", str(d / "german.parquet"), str(out["split"]), SEEDS, 0.3)
+    settings = {"protocol": "grr", "budget_splits": ["uniform", "k_based"],
+                "attributes": ["sex", "age_group"], "test": "privatized", "group": "sex"}
+    out["release"] = d / "release.parquet"
+    privatize("german", str(out["split"]), str(out["release"]), "g", "1", settings, SEEDS)
+    for name, rep in (("naive", NAIVE), ("deconv", DECONV)):
+        out[name] = d / f"{name}.parquet"
+        represent("german", str(out["release"]), str(out[name]), rep, SEEDS)
+    jobs = [("identity", out["release"], IDENTITY, "lr", LR),
+            ("identity", out["release"], IDENTITY, "two_step", TWO_STEP),
+            ("naive", out["naive"], NAIVE, "lr", LR)]  # fmt: skip
+    for rep_name, path, rep, learner_name, learner in jobs:
+        p = d / f"pred_{rep_name}_{learner_name}.parquet"
+        learn("german", str(path), str(p), "g", "1", rep_name, rep, learner_name, learner, SEEDS)
+        out[f"pred_{rep_name}_{learner_name}"] = p
+    out["eval_lr"] = d / "eval_lr.parquet"
+    evaluate("german", [str(out["pred_identity_lr"]), str(out["pred_naive_lr"])],
+             str(out["split"]), str(out["eval_lr"]), "lr", "sex",
+             ["utility", "fairness_true", "fairness_privatized"])  # fmt: skip
+    out["leak"] = d / "leak.parquet"
+    arts = [{"name": "naive", "representation": NAIVE, "seeds": SEEDS},
+            {"name": "deconv", "representation": DECONV, "seeds": SEEDS}]
+    leakage("german", [str(out["naive"]), str(out["deconv"])], str(out["split"]),
+            str(out["leak"]), "g", "1", "sex", arts)  # fmt: skip
+    return out
+
+
+def test_represented_table(chain: dict[str, Path]) -> None:
+    rep = read_parquet(chain["naive"])
+    meta = rep.attrs["fairldp"]
+    assert list(rep.columns[:7]) == ["budget_split", "part", "seed", "row_id", "y", "z", "amount"]
+    from fairldp.datasets import get_dataset
+
+    assert meta["representation"] == NAIVE
+    assert meta["numeric"] == list(get_dataset("german").numeric)
+    # the group's report block is no feature of a repair; the other released attribute's is
+    assert "sex=female" not in meta["features"] and "age_group=over_25" in meta["features"]
+    assert set(rep["amount"]) == {0.0, 1.0} and set(rep["budget_split"]) == {"uniform", "k_based"}
+    # amount 0 leaves the numeric features as released
+    zero = rep[rep["amount"] == 0.0]
+    rel = read_parquet(chain["release"])
+    m = zero.merge(rel, on=["budget_split", "part", "seed", "row_id"], suffixes=("", "_r"))
+    assert np.allclose(m["duration"], m["duration_r"])
+
+
+def test_represent_refuses_raw_rows(chain: dict[str, Path], tmp_path: Path) -> None:
+    with pytest.raises(PrivacyBoundaryError, match="raw sensitive columns"):
+        represent("german", str(chain["split"]), str(tmp_path / "r.parquet"), NAIVE, SEEDS)
+    assert not (tmp_path / "r.parquet").exists()
+
+
+def test_learn_refuses_a_tampered_representation(chain: dict[str, Path], tmp_path: Path) -> None:
+    rep = read_parquet(chain["naive"])
+    truth = read_parquet(chain["split"])[["part", "seed", "row_id", "sex"]]
+    leaked = rep.merge(truth, on=["part", "seed", "row_id"])
+    write_parquet(leaked, tmp_path / "leaked.parquet", meta=rep.attrs["fairldp"])
+    with pytest.raises(PrivacyBoundaryError, match="sex"):
+        learn("german", str(tmp_path / "leaked.parquet"), str(tmp_path / "p.parquet"), "g", "1",
+              "naive", NAIVE, "lr", LR, SEEDS)  # fmt: skip
+    with pytest.raises(ValueError, match="holds representation"):
+        learn("german", str(chain["naive"]), str(tmp_path / "p.parquet"), "g", "1", "deconv",
+              DECONV, "lr", LR, SEEDS)  # fmt: skip
+    assert not (tmp_path / "p.parquet").exists()
+
+
+def test_predictions_are_deterministic(chain: dict[str, Path], tmp_path: Path) -> None:
+    again = tmp_path / "p.parquet"
+    learn("german", str(chain["release"]), str(again), "g", "1", "identity", IDENTITY,
+          "two_step", TWO_STEP, SEEDS)  # fmt: skip
+    assert read_parquet(again).equals(read_parquet(chain["pred_identity_two_step"]))
+
+
+def test_fair_methods_get_the_group_apart_from_the_features(
+    chain: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fairldp.fair.methods as methods
+
+    seen = {}
+    real = methods.make_method
+
+    def spy(name, noise, model, random_state, **params):
+        est = real(name, noise, model, random_state, **params)
+        fit = est.fit
+
+        def fit_spy(X, y, z):
+            seen.update(shape=np.shape(X), z=np.unique(z), T=noise.T)
+            return fit(X, y, z)
+
+        est.fit = fit_spy
+        return est
+
+    monkeypatch.setattr(methods, "make_method", spy)
+    block = next(iter_features(str(chain["release"]), "german", IDENTITY, [0]))
+    assert block.group_reports == ["sex=female", "sex=male"]
+    fit_predict(block, "german", TWO_STEP)
+    assert seen["shape"][1] == block.train.shape[1] - 2  # the group's reports are no feature
+    assert set(seen["z"]) == {0, 1}
+    p = math.exp(0.5) / (1 + math.exp(0.5))  # GRR on sex at its half of eps=1 (uniform)
+    assert np.allclose(seen["T"], [[p, 1 - p], [1 - p, p]])
+
+
+def test_evaluate_matches_metrics_computed_by_hand(chain: dict[str, Path], tmp_path: Path) -> None:
+    m = read_parquet(chain["eval_lr"])
+    assert list(m.columns) == ["privatizer", "epsilon", "artifact", "budget_split", "seed",
+                               "amount", "metric", "value", "audit"]
+    truth = read_parquet(chain["split"])
+    truth = truth[truth["part"] == "test"]
+    pred = read_parquet(chain["pred_identity_lr"])
+    for seed in SEEDS:
+        p = pred[(pred["seed"] == seed) & (pred["budget_split"] == "uniform")]
+        t = truth[truth["seed"] == seed].merge(p, on=["seed", "row_id"])
+        y, yhat = t["credit"].to_numpy(), t["y_pred"].to_numpy()
+        expected = {
+            "utility": utility_metrics(y, yhat, t["y_score"].to_numpy()),
+            "fairness_true": fairness_metrics(y, yhat, t["sex"].astype(str).to_numpy()),
+            "fairness_privatized": fairness_metrics(y, yhat, t["z"].to_numpy()),
+        }
+        sel = m[(m["seed"] == seed) & (m["artifact"] == "identity")
+                & (m["budget_split"] == "uniform")]  # fmt: skip
+        for audit, values in expected.items():
+            got = sel[sel["audit"] == audit].set_index("metric")["value"].to_dict()
+            assert got == pytest.approx(values), audit
+    partial = pred.iloc[10:]  # some test rows have no prediction
+    write_parquet(partial, tmp_path / "partial.parquet", meta=pred.attrs["fairldp"])
+    with pytest.raises(ValueError, match="do not cover all test rows"):
+        evaluate("german", [str(tmp_path / "partial.parquet")], str(chain["split"]),
+                 str(tmp_path / "m.parquet"), "lr", "sex", ["utility"])  # fmt: skip
+    with pytest.raises(ValueError, match="not 'two_step' on 'german'"):
+        evaluate("german", [str(chain["pred_identity_lr"])], str(chain["split"]),
+                 str(tmp_path / "m.parquet"), "two_step", "sex", ["utility"])  # fmt: skip
+    assert not (tmp_path / "m.parquet").exists()
+
+
+def test_leakage_audits_equal_representations_once(chain: dict[str, Path]) -> None:
+    leak = read_parquet(chain["leak"])
+    wide = leak.pivot_table(index=["artifact", "budget_split", "seed", "amount"],
+                            columns="metric", values="value")  # fmt: skip
+    assert wide.notna().all().all() and ((wide >= 0) & (wide <= 1)).all().all()
+    # amount 0 is the unrepaired release for both group estimates: one audit, equal values
+    zero = wide.xs(0.0, level="amount")
+    assert zero.loc["naive"].equals(zero.loc["deconv"])
+    assert not wide.xs(1.0, level="amount").loc["naive"].equals(
+        wide.xs(1.0, level="amount").loc["deconv"])
+
+
+def test_collect_lists_every_variant_under_its_name(chain: dict[str, Path], tmp_path: Path) -> None:
+    aliases = [{"dataset": "german", "privatizer": "g", "eps": "1", "representation": r,
+                "artifact": a, "kind": k} for r, a, k in (
+        ("identity", "identity", "identity"), ("quantile_naive", "naive", "quantile"),
+        ("quantile_deconvolution", "deconv", "quantile"), ("also_naive", "naive", "quantile"))]
+    out = tmp_path / "metrics.parquet"
+    collect([str(chain["eval_lr"])], [str(chain["leak"])], str(out), "t", {"german": "sex"},
+            aliases, {"lr": LR}, {"g": "grr"})  # fmt: skip
+    m = read_parquet(out)
+    assert list(m.columns) == METRICS_COLUMNS
+    assert set(m["representation"]) == {"identity", "quantile_naive", "quantile_deconvolution",
+                                        "also_naive"}
+    a = m[m["representation"] == "also_naive"].drop(columns="representation")
+    b = m[m["representation"] == "quantile_naive"].drop(columns="representation")
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
+    assert m.loc[m["audit"] == "leakage", "learner"].isna().all()
+    assert (m["epsilon"] == 1.0).all() and set(m["protocol"]) == {"grr"}
+    assert m["amount"].isna().sum() == (m["representation"] == "identity").sum()

@@ -1,0 +1,130 @@
+# The chain of one (dataset, privatizer, epsilon) cell and seed block: privatize (the privacy
+# boundary), represent (fitted representations only; stateless ones are applied where they are
+# read), learn (one job per representation and learner), and the leakage audit of the cell's
+# representations. Budget splits, the block's seeds and repair amounts loop inside a job.
+
+
+rule privatize:
+    input:
+        rows=released_rows,
+    output:
+        out=path("privatized"),
+    log:
+        f"{R}/logs/privatize/{{dataset}}/{{privatizer}}/eps{{eps}}/{{block}}.log",
+    benchmark:
+        f"{R}/benchmarks/privatize/{{dataset}}/{{privatizer}}/eps{{eps}}/{{block}}.tsv"
+    group:
+        "cell"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=lambda w, attempt: 1000 * attempt,
+        runtime=10,
+        cpus_per_task=1,
+    params:
+        code=CODE["privatize"],
+        plugins=PLUGINS,
+        dataset=lambda w: w.dataset,
+        privatizer=lambda w: w.privatizer,
+        eps=lambda w: w.eps,
+        settings=lambda w: PLAN.privatizer_params(w.dataset, w.privatizer),
+        seeds=lambda w: seeds_of(PRIVATIZE, w.dataset, w.privatizer, w.eps, w.block),
+    script:
+        "../scripts/stage.py"
+
+
+rule represent:
+    input:
+        release=path("privatized"),
+    output:
+        out=path("represented"),
+    log:
+        f"{R}/logs/represent/{{dataset}}/{{privatizer}}/eps{{eps}}/{{representation}}/{{block}}.log",
+    benchmark:
+        f"{R}/benchmarks/represent/{{dataset}}/{{privatizer}}/eps{{eps}}/{{representation}}/{{block}}.tsv"
+    group:
+        "cell"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=lambda w, attempt: 1000 * attempt,
+        runtime=10,
+        cpus_per_task=1,
+    params:
+        code=CODE["represent"],
+        plugins=PLUGINS,
+        dataset=lambda w: w.dataset,
+        representation=lambda w: PLAN.representation_params(cell(w), w.representation),
+        seeds=lambda w: seeds_of(
+            REPRESENT, w.dataset, w.privatizer, w.eps, w.representation, w.block
+        ),
+    script:
+        "../scripts/stage.py"
+
+
+rule learn:
+    input:
+        features=learn_input,
+    output:
+        out=path("predictions"),
+    log:
+        f"{R}/logs/learn/{{dataset}}/{{privatizer}}/eps{{eps}}/{{representation}}/{{learner}}/{{block}}.log",
+    benchmark:
+        f"{R}/benchmarks/learn/{{dataset}}/{{privatizer}}/eps{{eps}}/{{representation}}/{{learner}}/{{block}}.tsv"
+    group:
+        "cell"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=lambda w, attempt: 1500 * attempt,
+        runtime=15,
+        cpus_per_task=1,
+    params:
+        code=CODE["learn"],
+        plugins=PLUGINS,
+        dataset=lambda w: w.dataset,
+        privatizer=lambda w: w.privatizer,
+        eps=lambda w: w.eps,
+        representation_name=lambda w: w.representation,
+        representation=lambda w: PLAN.representation_params(cell(w), w.representation),
+        learner_name=lambda w: w.learner,
+        learner=lambda w: PLAN.learner_params(w.learner),
+        seeds=lambda w: seeds_of(
+            LEARN, w.dataset, w.privatizer, w.eps, w.representation, w.learner, w.block
+        ),
+    script:
+        "../scripts/stage.py"
+
+
+rule leakage:
+    input:
+        features=leakage_inputs,
+        split=path("split"),
+    output:
+        out=path("leakage"),
+    log:
+        f"{R}/logs/leakage/{{dataset}}/{{privatizer}}/eps{{eps}}/{{block}}.log",
+    benchmark:
+        f"{R}/benchmarks/leakage/{{dataset}}/{{privatizer}}/eps{{eps}}/{{block}}.tsv"
+    group:
+        "cell"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=lambda w, attempt: 1000 * attempt,
+        runtime=15,
+        cpus_per_task=1,
+    params:
+        code=CODE["leakage"],
+        plugins=PLUGINS,
+        dataset=lambda w: w.dataset,
+        privatizer=lambda w: w.privatizer,
+        eps=lambda w: w.eps,
+        attribute=lambda w: STUDY.group(w.dataset),
+        artifacts=leakage_artifacts,
+    script:
+        "../scripts/stage.py"

@@ -1,0 +1,130 @@
+# Evaluation side (reads the TRUE group attribute and the clean labels): the prediction audits of
+# each learner per dataset and seed block, the tidy metrics table, the figures of the study's
+# figure specs and the provenance of the run.
+
+
+rule evaluate:
+    input:
+        predictions=evaluated_predictions,
+        split=path("split"),
+    output:
+        out=path("evaluated"),
+    log:
+        f"{R}/logs/evaluate/{{dataset}}/{{learner}}/{{block}}.log",
+    benchmark:
+        f"{R}/benchmarks/evaluate/{{dataset}}/{{learner}}/{{block}}.tsv"
+    group:
+        "summary"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=lambda w, attempt: 2000 * attempt,
+        runtime=10,
+        cpus_per_task=1,
+    params:
+        code=CODE["evaluate"],
+        plugins=PLUGINS,
+        dataset=lambda w: w.dataset,
+        learner=lambda w: w.learner,
+        attribute=lambda w: STUDY.group(w.dataset),
+        audits=lambda w: PLAN.audits(w.dataset, w.learner),
+    script:
+        "../scripts/stage.py"
+
+
+rule collect:
+    input:
+        evaluated=evaluated_files(),
+        leakage=leakage_files(),
+    output:
+        out=f"{R}/metrics.parquet",
+    log:
+        f"{R}/logs/collect.log",
+    benchmark:
+        f"{R}/benchmarks/collect.tsv"
+    group:
+        "summary"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=lambda w, attempt: 2000 * attempt,
+        runtime=10,
+        cpus_per_task=1,
+    params:
+        code=CODE["collect"],
+        study=STUDY.study,
+        attributes=dict(STUDY.attribute),
+        aliases=PLAN.aliases(),
+        learners={n: l.params_dict() for n, l in STUDY.learners.items()},
+        protocols={
+            "none": "none",
+            **{n: p.protocol for n, p in STUDY.privatizers.items()},
+        },
+    script:
+        "../scripts/stage.py"
+
+
+# one rule per figure of the study, drawing every file of it (figures/{figure}/{file}.png)
+for _figure in STUDY.figures:
+
+    rule:
+        name:
+            f"figure_{_figure}"
+        input:
+            metrics=f"{R}/metrics.parquet",
+        output:
+            **figure_outputs(_figure),
+        log:
+            f"{R}/logs/figures/{_figure}.log",
+        benchmark:
+            f"{R}/benchmarks/figures/{_figure}.tsv"
+        group:
+            "summary"
+        conda:
+            ENV
+        threads: 1
+        resources:
+            mem_mb=lambda w, attempt: 1000 * attempt,
+            runtime=10,
+            cpus_per_task=1,
+        params:
+            stage="figures",
+            code=CODE["figures"],
+            plugins=PLUGINS,
+            figure=_figure,
+            spec=figure_spec(_figure),
+            caption=figure_caption(_figure),
+            files=figure_files_of(_figure),
+            runs=PLAN.run_axes(STUDY.figures[_figure].figure.runs),
+            context={"study": STUDY.study, "orders": PLAN.orders()},
+        script:
+            "../scripts/stage.py"
+
+
+rule provenance:
+    output:
+        json=f"{R}/provenance.json",
+        html=report(
+            f"{R}/provenance.html",
+            caption="../report/provenance.rst",
+            category="Provenance",
+        ),
+    log:
+        f"{R}/logs/provenance.log",
+    benchmark:
+        f"{R}/benchmarks/provenance.tsv"
+    group:
+        "summary"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+        cpus_per_task=1,
+    params:
+        record={**provenance_record(config, workflow.basedir), "code": CODE},
+    script:
+        "../scripts/stage.py"
