@@ -77,8 +77,21 @@ def run(rule: str, plugins: Iterable[str] = (), threads: int = 1, **kwargs: Any)
 # ----- code digests: a stage reruns when code it imports changes ---------------------------------
 
 
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]  # src/fairldp
+
+
+@cache
 def _module_file(name: str) -> Path | None:
-    try:
+    """Source file of a module, found without importing it (for fairldp's own modules: an
+    import would load e.g. scikit-learn at every DAG build)."""
+    parts = name.split(".")
+    if parts[0] == "fairldp":
+        base = _PACKAGE_DIR.joinpath(*parts[1:])
+        for path in (base.with_suffix(".py"), base / "__init__.py"):
+            if path.is_file():
+                return path
+        return None
+    try:  # a plugin: it is imported by the study anyway
         spec = importlib.util.find_spec(name)
     except (ImportError, ValueError):
         return None
@@ -87,7 +100,8 @@ def _module_file(name: str) -> Path | None:
     return Path(spec.origin)
 
 
-def _imports(path: Path, package: str) -> set[str]:
+@cache
+def _imports(path: Path, package: str) -> frozenset[str]:
     """Modules of ``package`` imported anywhere in a source file (lazy imports included)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     current = _module_name(path)
@@ -104,7 +118,7 @@ def _imports(path: Path, package: str) -> set[str]:
                                 + ([base] if base else []))  # fmt: skip
             out.add(base)
             out |= {f"{base}.{a.name}" for a in node.names}
-    return {m for m in out if m == package or m.startswith(package + ".")}
+    return frozenset(m for m in out if m == package or m.startswith(package + "."))
 
 
 @cache

@@ -33,8 +33,6 @@ def fit_predict(block: Block, dataset: str, learner: Mapping[str, Any]) -> np.nd
     fitted on its training rows. Random state: ``derive_int_seed(seed, "model", dataset,
     model)`` for a plain model (the stream of earlier versions), with the method's name
     appended for a fair method."""
-    from fairldp.fair import METHODS
-    from fairldp.fair.methods import make_method
     from fairldp.models import make_model
 
     model, method, params = learner["model"], learner["method"], dict(learner["params"])
@@ -44,6 +42,9 @@ def fit_predict(block: Block, dataset: str, learner: Mapping[str, Any]) -> np.nd
         est = make_model(model, derive_int_seed(block.seed, "model", dataset, model), **params)
         est.fit(x_tr, block.y_train)
         return est.predict_proba(x_te)[:, 1]
+    from fairldp.fair import METHODS
+    from fairldp.fair.methods import make_method
+
     if not METHODS.meta(method).get("uses_groups", True):
         z_tr = np.zeros(len(block.train), np.int64)
         z_te = np.zeros(len(block.test), np.int64)
