@@ -125,11 +125,31 @@ def test_fair_methods_get_the_group_apart_from_the_features(
     monkeypatch.setattr(methods, "make_method", spy)
     block = next(iter_features(str(chain["release"]), "german", IDENTITY, [0]))
     assert block.group_reports == ["sex=female", "sex=male"]
-    fit_predict(block, "german", TWO_STEP)
+    score, pred = fit_predict(block, "german", TWO_STEP)
+    assert score.shape == pred.shape == (len(block.test),) and set(np.unique(pred)) <= {0, 1}
     assert seen["shape"][1] == block.train.shape[1] - 2  # the group's reports are no feature
     assert set(seen["z"]) == {0, 1}
     p = math.exp(0.5) / (1 + math.exp(0.5))  # GRR on sex at its half of eps=1 (uniform)
     assert np.allclose(seen["T"], [[p, 1 - p], [1 - p, p]])
+
+
+def test_predictions_are_the_learners_own(chain: dict[str, Path]) -> None:
+    """A post-processing method randomizes between thresholds: its prediction is its own
+    ``predict``, not the thresholded score (which would undo the fairness constraint)."""
+    from fairldp.fair.methods import make_method
+    from fairldp.rng import derive_int_seed
+
+    pred = read_parquet(chain["pred_identity_two_step"])
+    block = next(iter_features(str(chain["release"]), "german", IDENTITY, [1]))
+    keep = [c for c in block.train.columns if c not in block.group_reports]
+    est = make_method("corrected_postproc_eo", block.noise_model(), "logistic_regression",
+                      derive_int_seed(1, "model", "german", "logistic_regression",
+                                      "corrected_postproc_eo"))  # fmt: skip
+    est.fit(block.train[keep].to_numpy(float), block.y_train.astype(np.int64), block.groups.train)
+    expected = est.predict(block.test[keep].to_numpy(float), block.groups.test)
+    got = pred[(pred["seed"] == 1) & (pred["budget_split"] == block.budget_split)]
+    assert (got["y_pred"].to_numpy() == expected).all()
+    assert not ((got["y_score"] >= 0.5) == (got["y_pred"] == 1)).all()  # randomized rows exist
 
 
 def test_evaluate_matches_metrics_computed_by_hand(chain: dict[str, Path], tmp_path: Path) -> None:

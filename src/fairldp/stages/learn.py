@@ -3,7 +3,7 @@
 ``predictions/{dataset}/{privatizer}/eps{eps}/{representation}/{learner}/{block}.parquet``:
 ``budget_split``, ``seed`` (int32), ``amount`` (float64, NaN for representations without
 amounts), ``row_id`` (int32), ``z`` (int16, the decoded group of the test row, if released),
-``y_score`` (float64, P(Y=1)), ``y_pred`` (int8). Metadata: ``dataset``, ``privatizer``,
+``y_score`` (float64, P(Y=1)), ``y_pred`` (int8: the learner's prediction). Metadata: ``dataset``, ``privatizer``,
 ``epsilon``, ``representation`` (the artifact), ``learner`` (its parameters), ``seeds``.
 
 A learner with ``method: none`` fits its model on every feature of the representation; a fair
@@ -28,11 +28,15 @@ from fairldp.stages.represent import Block, iter_features
 __all__ = ["fit_predict", "learn"]
 
 
-def fit_predict(block: Block, dataset: str, learner: Mapping[str, Any]) -> np.ndarray:
-    """P(Y=1) of the block's test rows from ``learner`` (``model``, ``method``, ``params``)
-    fitted on its training rows. Random state: ``derive_int_seed(seed, "model", dataset,
-    model)`` for a plain model (the stream of earlier versions), with the method's name
-    appended for a fair method."""
+def fit_predict(
+    block: Block, dataset: str, learner: Mapping[str, Any]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scores P(Y=1) and predictions of the block's test rows from ``learner`` (``model``,
+    ``method``, ``params``) fitted on its training rows. A plain model predicts ``score >=
+    0.5``; a fair method predicts with its own ``predict`` (post-processing methods randomize
+    between thresholds: their prediction is not the thresholded score). Random state:
+    ``derive_int_seed(seed, "model", dataset, model)`` for a plain model (the stream of earlier
+    versions), with the method's name appended for a fair method."""
     from fairldp.models import make_model
 
     model, method, params = learner["model"], learner["method"], dict(learner["params"])
@@ -41,7 +45,8 @@ def fit_predict(block: Block, dataset: str, learner: Mapping[str, Any]) -> np.nd
     if method == "none":
         est = make_model(model, derive_int_seed(block.seed, "model", dataset, model), **params)
         est.fit(x_tr, block.y_train)
-        return est.predict_proba(x_te)[:, 1]
+        score = est.predict_proba(x_te)[:, 1]
+        return score, (score >= 0.5).astype(np.int8)
     from fairldp.fair import METHODS
     from fairldp.fair.methods import make_method
 
@@ -60,7 +65,8 @@ def fit_predict(block: Block, dataset: str, learner: Mapping[str, Any]) -> np.nd
     est = make_method(method, noise, model, derive_int_seed(block.seed, "model", dataset, model,
                                                            method), **params)  # fmt: skip
     est.fit(x_tr, block.y_train.astype(np.int64), z_tr)
-    return np.asarray(est.predict_proba(x_te, z_te)[:, 1], dtype=np.float64)
+    score = np.asarray(est.predict_proba(x_te, z_te)[:, 1], dtype=np.float64)
+    return score, np.asarray(est.predict(x_te, z_te), dtype=np.int8)
 
 
 def learn(
@@ -79,7 +85,7 @@ def learn(
     with timed("learn"):
         frames = []
         for block in iter_features(features, dataset, representation, seeds):
-            score = fit_predict(block, dataset, learner)
+            score, pred = fit_predict(block, dataset, learner)
             frames.append(pd.DataFrame({
                 "budget_split": block.budget_split,
                 "seed": np.int32(block.seed),
@@ -87,7 +93,7 @@ def learn(
                 "row_id": block.test_ids,
                 **({"z": block.groups.test.astype(np.int16)} if block.groups else {}),
                 "y_score": score,
-                "y_pred": (score >= 0.5).astype(np.int8),
+                "y_pred": pred,
             }))  # fmt: skip
         if not frames:
             raise ValueError(f"{features}: no rows for seeds {seeds}")
