@@ -343,11 +343,12 @@ def _fail(key: str, message: str) -> ConfigError:
     return ConfigError(f"config key '{key}': {message}")
 
 
-def _known(key: str, name: str, registry: Any, what: str | None = None) -> None:
+def _known(key: str, name: str, registry: Any) -> None:
+    """Raise a config error naming ``key`` unless ``name`` is registered."""
     if name not in registry:
         names = list(registry)
-        kind = what or registry.kind
-        raise _fail(key, f"unknown {kind} {name!r}{closest(name, names)}; registered: {names}")
+        raise _fail(key, f"unknown {registry.kind} {name!r}{closest(name, names)}; "
+                    f"registered: {names}")  # fmt: skip
 
 
 def _import_plugins(plugins: Sequence[str]) -> None:
@@ -385,13 +386,16 @@ def _privatizers(raw: Mapping[str, Any]) -> dict[str, Privatizer]:
         protocol = spec.get("protocol", name if name in PROTOCOLS else None)
         if protocol is None:
             raise _fail(key, f"the protocol is missing (one of {list(PROTOCOLS)})")
-        if protocol != NON_PRIVATE:
+        if protocol == NON_PRIVATE:  # no budget to split
+            splits: tuple[str, ...] = (NON_PRIVATE,)
+        else:
             _known(f"{key}.protocol", protocol, PROTOCOLS)
-        splits = tuple(spec["budget_splits"]) if protocol != NON_PRIVATE else (NON_PRIVATE,)
-        for i, s in enumerate(splits if protocol != NON_PRIVATE else ()):
-            if s not in BUDGET_SPLITS:
-                raise _fail(f"{key}.budget_splits[{i}]", f"{s!r} is not a budget split"
-                            f"{closest(s, list(BUDGET_SPLITS))}; allowed: {list(BUDGET_SPLITS)}")
+            splits = tuple(spec["budget_splits"])
+            for i, s in enumerate(splits):
+                if s not in BUDGET_SPLITS:
+                    raise _fail(f"{key}.budget_splits[{i}]", f"{s!r} is not a budget split"
+                                f"{closest(s, list(BUDGET_SPLITS))}; allowed: "
+                                f"{list(BUDGET_SPLITS)}")  # fmt: skip
         attributes = spec["attributes"]
         if not isinstance(attributes, str):
             attributes = tuple(attributes)

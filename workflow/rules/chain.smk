@@ -19,8 +19,8 @@ rule privatize:
         ENV
     threads: 1
     resources:
-        mem_mb=lambda w, attempt: 1000 * attempt,
-        runtime=10,
+        mem_mb=lambda w, attempt: 1500 * attempt,
+        runtime=5,
         cpus_per_task=1,
     params:
         code=CODE["privatize"],
@@ -49,7 +49,7 @@ rule represent:
         ENV
     threads: 1
     resources:
-        mem_mb=lambda w, attempt: 1000 * attempt,
+        mem_mb=lambda w, attempt: 1200 * attempt,
         runtime=10,
         cpus_per_task=1,
     params:
@@ -79,8 +79,8 @@ rule learn:
         ENV
     threads: 1
     resources:
-        mem_mb=lambda w, attempt: 1500 * attempt,
-        runtime=15,
+        mem_mb=lambda w, attempt: 2500 * attempt,
+        runtime=30,
         cpus_per_task=1,
     params:
         code=CODE["learn"],
@@ -115,8 +115,8 @@ rule leakage:
         ENV
     threads: 1
     resources:
-        mem_mb=lambda w, attempt: 1000 * attempt,
-        runtime=15,
+        mem_mb=lambda w, attempt: 1800 * attempt,
+        runtime=10,
         cpus_per_task=1,
     params:
         code=CODE["leakage"],

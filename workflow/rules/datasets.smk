@@ -15,7 +15,7 @@ rule download:
         ENV
     threads: 1
     resources:
-        mem_mb=500,
+        mem_mb=lambda w, attempt: 500 * attempt,
         runtime=30,
         cpus_per_task=1,
     params:
@@ -44,8 +44,8 @@ rule derive:
         ENV
     threads: 1
     resources:
-        mem_mb=500,
-        runtime=10,
+        mem_mb=lambda w, attempt: 500 * attempt,
+        runtime=5,
         cpus_per_task=1,
     params:
         file=lambda w: w.derived,
@@ -70,8 +70,8 @@ rule prepare:
         ENV
     threads: 1
     resources:
-        mem_mb=lambda w, attempt: 1000 * attempt,
-        runtime=10,
+        mem_mb=lambda w, attempt: 500 * attempt,
+        runtime=5,
         cpus_per_task=1,
     params:
         code=CODE["prepare"],
@@ -112,8 +112,8 @@ rule split:
         ENV
     threads: 1
     resources:
-        mem_mb=lambda w, attempt: 1000 * attempt,
-        runtime=10,
+        mem_mb=lambda w, attempt: 500 * attempt,
+        runtime=5,
         cpus_per_task=1,
     params:
         code=CODE["split"],
@@ -139,8 +139,8 @@ rule label_bias:
         ENV
     threads: 1
     resources:
-        mem_mb=lambda w, attempt: 1000 * attempt,
-        runtime=10,
+        mem_mb=lambda w, attempt: 500 * attempt,
+        runtime=5,
         cpus_per_task=1,
     params:
         **(STUDY.label_bias.params() if STUDY.label_bias else {}),

@@ -19,7 +19,7 @@ rule evaluate:
         ENV
     threads: 1
     resources:
-        mem_mb=lambda w, attempt: 2000 * attempt,
+        mem_mb=lambda w, attempt: 4000 * attempt,
         runtime=10,
         cpus_per_task=1,
     params:
@@ -49,8 +49,8 @@ rule collect:
         ENV
     threads: 1
     resources:
-        mem_mb=lambda w, attempt: 2000 * attempt,
-        runtime=10,
+        mem_mb=lambda w, attempt: 1000 * attempt,
+        runtime=5,
         cpus_per_task=1,
     params:
         code=CODE["collect"],
@@ -87,7 +87,7 @@ for _figure in STUDY.figures:
         threads: 1
         resources:
             mem_mb=lambda w, attempt: 1000 * attempt,
-            runtime=10,
+            runtime=5,
             cpus_per_task=1,
         params:
             stage="figures",
@@ -121,8 +121,8 @@ rule provenance:
         ENV
     threads: 1
     resources:
-        mem_mb=500,
-        runtime=5,
+        mem_mb=200,
+        runtime=2,
         cpus_per_task=1,
     params:
         record={**provenance_record(config, workflow.basedir), "code": CODE},

@@ -3,8 +3,9 @@
 ``predictions/{dataset}/{privatizer}/eps{eps}/{representation}/{learner}/{block}.parquet``:
 ``budget_split``, ``seed`` (int32), ``amount`` (float64, NaN for representations without
 amounts), ``row_id`` (int32), ``z`` (int16, the decoded group of the test row, if released),
-``y_score`` (float64, P(Y=1)), ``y_pred`` (int8: the learner's prediction). Metadata: ``dataset``, ``privatizer``,
-``epsilon``, ``representation`` (the artifact), ``learner`` (its parameters), ``seeds``.
+``y_score`` (float64, P(Y=1)), ``y_pred`` (int8: the learner's prediction). Metadata:
+``dataset``, ``privatizer``, ``epsilon``, ``representation`` (the artifact), ``learner`` and
+``learner_params``, ``seeds``.
 
 A learner with ``method: none`` fits its model on every feature of the representation; a fair
 method gets the decoded group ``z`` separately (never its report block as a feature) and, if it
