@@ -214,3 +214,25 @@ def test_collect_lists_every_variant_under_its_name(chain: dict[str, Path], tmp_
     assert m.loc[m["audit"] == "leakage", "learner"].isna().all()
     assert (m["epsilon"] == 1.0).all() and set(m["protocol"]) == {"grr"}
     assert m["amount"].isna().sum() == (m["representation"] == "identity").sum()
+
+
+@pytest.mark.parametrize("representation", [
+    {"kind": "quantile", "groups": "posterior", "amounts": [1.0], "n_quantiles": None},
+    {"kind": "ot", "groups": "deconvolution", "amounts": [0.5], "max_samples": 200,
+     "n_neighbors": 5},
+    {"kind": "correlation_remover", "groups": "deconvolution", "alpha": 1.0},
+    {"kind": "lfr", "groups": "deconvolution", "n_prototypes": 4, "reconstruct_weight": 0.01,
+     "target_weight": 1.0, "fairness_weight": 50.0, "max_iter": 30, "max_samples": 300},
+], ids=lambda r: f"{r['kind']}-{r['groups']}")  # fmt: skip
+def test_every_representation_kind_runs_in_the_chain(
+    chain: dict[str, Path], tmp_path: Path, representation: dict
+) -> None:
+    out, pred = tmp_path / "rep.parquet", tmp_path / "pred.parquet"
+    represent("german", str(chain["release"]), str(out), representation, [0])
+    rep = read_parquet(out)
+    features = rep.attrs["fairldp"]["features"]
+    assert not {"sex=female", "sex=male"} & set(features)  # never the group's reports
+    x = rep[features].to_numpy(float)
+    assert np.isfinite(x).all() and len(rep) == 2 * 1000  # two budget splits, all rows
+    learn("german", str(out), str(pred), "g", "1", "r", representation, "lr", LR, [0])
+    assert read_parquet(pred)["y_pred"].isin([0, 1]).all()
