@@ -103,6 +103,25 @@ def _parts(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {p: rows[rows["part"] == p].reset_index(drop=True) for p in ("train", "test")}
 
 
+def _blocks(
+    table: pd.DataFrame,
+    meta: Mapping[str, Any],
+    dataset: str,
+    seeds: list[int],
+    by_amount: bool = False,
+) -> Iterator[tuple[tuple[Any, ...], dict[str, pd.DataFrame], Layout, Groups | None]]:
+    """The rows of each (budget split, seed[, amount]) of ``seeds``: the key, the training and
+    test rows, the layout of the columns and the decoded group with its channel."""
+    cache: dict[str, Any] = {}  # one noise model per budget split
+    keys = ["budget_split", "seed", *(["amount"] if by_amount else [])]
+    for key, rows in table.groupby(keys, sort=True, dropna=False):
+        if int(key[1]) not in seeds:
+            continue
+        part = _parts(rows)
+        layout = layout_of(dataset, meta, key[0], "z" in rows.columns)
+        yield key, part, layout, _groups(part, meta, key[0], cache)
+
+
 def represent(
     dataset: str,
     release: str,
@@ -117,18 +136,12 @@ def represent(
         rep = build_representation(representation)
         table, meta = load_release(release, dataset)
         frames, features, numeric = [], None, None
-        cache: dict[str, Any] = {}
-        for (budget_split, seed), rows in table.groupby(["budget_split", "seed"], sort=True):
-            if int(seed) not in seeds:
-                continue
-            part = _parts(rows)
-            layout = layout_of(dataset, meta, budget_split, "z" in rows.columns)
-            groups = _groups(part, meta, budget_split, cache)
+        for (_, seed), part, layout, groups in _blocks(table, meta, dataset, seeds):
             rs = derive_int_seed(int(seed), "represent", dataset, rep.kind)
             for fitted in rep.fit_transform(part["train"], part["test"], layout, groups,
                                             part["train"]["y"].to_numpy(), rs):  # fmt: skip
                 for name, x in (("train", fitted.train), ("test", fitted.test)):
-                    head = part[name][[*HEAD, *(["z"] if "z" in rows.columns else [])]]
+                    head = part[name][[*HEAD, *(["z"] if groups is not None else [])]]
                     head = head.assign(amount=np.nan if fitted.amount is None else fitted.amount)
                     frames.append(pd.concat([head, x.reset_index(drop=True)], axis=1))
                 features = list(fitted.train.columns)
@@ -150,7 +163,6 @@ def iter_features(
     """The feature blocks of a represented artifact, or of a release under a stateless
     representation (computed here), for the given seeds."""
     rep = build_representation(representation)
-    cache: dict[str, Any] = {}
     if rep.stateless:
         table, meta = load_release(path, dataset)
     else:
@@ -160,15 +172,8 @@ def iter_features(
         if meta.get("representation") != dict(representation):
             raise ValueError(f"{path} holds representation {meta.get('representation')}, not "
                              f"{dict(representation)}")  # fmt: skip
-    keys = ["budget_split", "seed"] + ([] if rep.stateless else ["amount"])
-    for key, rows in table.groupby(keys, sort=True, dropna=False):
+    for key, part, layout, groups in _blocks(table, meta, dataset, seeds, not rep.stateless):
         budget_split, seed = key[0], int(key[1])
-        if seed not in seeds:
-            continue
-        part = _parts(rows)
-        has_z = "z" in rows.columns
-        layout = layout_of(dataset, meta, budget_split, has_z)
-        groups = _groups(part, meta, budget_split, cache)
         group_reports = list(layout.reports.get(layout.group, ())) if layout.group else []
         if rep.stateless:
             (fitted,) = rep.fit_transform(part["train"], part["test"], layout, groups,
