@@ -175,12 +175,17 @@ FAIRNESS_METRICS = _names("fairness")
 
 
 def _combinations(by: pd.DataFrame | None, n: int) -> tuple[np.ndarray, pd.MultiIndex]:
-    """Code of each row's combination of the control columns, and the combinations (named)."""
+    """Code of each row's combination of the control columns (in sorted order of the
+    combinations), and the combinations (named). One groupby: a MultiIndex of millions of rows
+    would be materialised as tuples."""
     if by is None:
         by = pd.DataFrame({"_all": np.zeros(n, dtype=np.int8)})
     by = by.reset_index(drop=True)
-    codes, uniques = pd.MultiIndex.from_frame(by).factorize(sort=True)
-    return codes, uniques.set_names(list(by.columns))
+    codes = by.groupby(list(by.columns), sort=True, dropna=False, observed=True).ngroup()
+    codes = codes.to_numpy(np.int64)
+    first = np.full(int(codes.max()) + 1 if codes.size else 0, -1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(codes.size - 1, -1, -1)  # first row of each combination
+    return codes, pd.MultiIndex.from_frame(by.iloc[first])
 
 
 def _table(values: dict[str, pd.Series], uniques: pd.MultiIndex) -> pd.DataFrame:
