@@ -192,10 +192,11 @@ log "run2 (resume) completed: $n_ok SLURM jobs, all COMPLETED in squeue and in s
   || die "SLURM metrics differ from the local run"
 
 # ---- 4. a job that fails on the cluster ----------------------------------------------
-# as in a first run: the cell's learn jobs and everything after them still to do, and their
-# input corrupt (newer than the outputs that stay)
+# as in a first run: the cell's learn jobs and everything after them (evaluate of the
+# dataset's learners, collect) still to do, and their input corrupt (newer than the outputs that stay)
 bad=$S/$RES/privatized/german/grr/eps1/seeds0-19.parquet
-rm -f "$S/$RES/metrics.parquet" "$S/$RES"/predictions/german/grr/eps1/identity-*/*/seeds0-19.parquet
+rm -f "$S/$RES/metrics.parquet" "$S/$RES"/evaluated/german/*/seeds0-19.parquet \
+  "$S/$RES"/predictions/german/grr/eps1/identity-*/*/seeds0-19.parquet
 "$PY" "$HERE/check.py" mtimes "$S/$RES" "$WORK/before_fail.json" >/dev/null
 sleep 1; echo "not a parquet file" > "$bad"
 smk_slurm "$S" "$CFG" run3; rc=$?
@@ -214,9 +215,11 @@ log "run3 (failing job) exited $rc; report (wildcards are in $slog):"
 head -12 <<<"$err" | sed 's/^/    /'
 rm -f "$bad"                                       # the fix: privatize redoes it
 smk_slurm "$S" "$CFG" run4 || die "rerun after fixing the input failed: $S/run4.log"
-for f in privatized/german/grr/eps1 predictions/german/grr/eps1/identity-*/lightgbm \
-         predictions/german/grr/eps1/identity-*/logistic_regression; do
-  [ -s "$S/$RES/$f/seeds0-19.parquet" ] || die "rerun did not redo $f"
+for f in "$S/$RES"/privatized/german/grr/eps1/seeds0-19.parquet \
+         "$S/$RES"/predictions/german/grr/eps1/identity-*/lightgbm/seeds0-19.parquet \
+         "$S/$RES"/predictions/german/grr/eps1/identity-*/logistic_regression/seeds0-19.parquet \
+         "$S/$RES"/evaluated/german/{lightgbm,logistic_regression}/seeds0-19.parquet; do
+  [ -s "$f" ] || die "rerun did not redo ${f#"$S/$RES/"}"
 done
 "$PY" "$HERE/check.py" unchanged "$WORK/before_fail.json" "$S/$RES" --except /grr/eps1/ \
   metrics.parquet /evaluated/ || die "rerun redid jobs of other cells"
