@@ -75,9 +75,9 @@ def run_one(cfg: dict) -> dict:
 
     est = make()
     t0 = time.perf_counter()
-    est.fit(x, g)
+    est.fit(x, sensitive_features=g)
     t1 = time.perf_counter()
-    y = est.transform(x, g)
+    y = est.transform(x, sensitive_features=g)
     t2 = time.perf_counter()
 
     def gap(v: np.ndarray) -> float:
@@ -87,7 +87,7 @@ def run_one(cfg: dict) -> dict:
 
     gap_before, gap_after = gap(x), gap(y)
     tracemalloc.start()
-    make().fit(x, g).transform(x, g)
+    make().fit(x, sensitive_features=g).transform(x, sensitive_features=g)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return {

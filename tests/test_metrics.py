@@ -21,9 +21,9 @@ def test_fairness_by_hand() -> None:
     assert m["demographic_parity_difference"] == pytest.approx(1 - 0.5)
     assert m["demographic_parity_ratio"] == pytest.approx(0.5 / 1)
     assert m["equal_opportunity_difference"] == pytest.approx(1 - 0.5)
-    assert m["predictive_equality_difference"] == pytest.approx(1 - 0.5)
+    assert m["false_positive_rate_difference"] == pytest.approx(1 - 0.5)
     assert m["equalized_odds_difference"] == pytest.approx(0.5)
-    assert m["accuracy_difference"] == pytest.approx(0.75 - 0.5)
+    assert m["accuracy_score_difference"] == pytest.approx(0.75 - 0.5)
 
 
 def test_three_groups_use_the_largest_gap() -> None:
@@ -42,7 +42,7 @@ def test_undefined_rate_gives_nan_not_a_number() -> None:
     m = fairness_metrics(y, yhat, a)
     assert math.isnan(m["equal_opportunity_difference"])
     assert math.isnan(m["equalized_odds_difference"])
-    assert m["predictive_equality_difference"] == pytest.approx(0.5)
+    assert m["false_positive_rate_difference"] == pytest.approx(0.5)
 
 
 def test_utility_by_hand() -> None:
@@ -80,10 +80,10 @@ def test_same_numbers_as_fairlearns_named_functions() -> None:
         equal_opportunity_difference(y, yhat, **kw)
     )
     assert m["equalized_odds_difference"] == pytest.approx(equalized_odds_difference(y, yhat, **kw))
-    assert m["predictive_equality_difference"] == pytest.approx(
+    assert m["false_positive_rate_difference"] == pytest.approx(
         false_positive_rate_difference(y, yhat, **kw)
     )
-    assert m["accuracy_difference"] == pytest.approx(accuracy_score_difference(y, yhat, **kw))
+    assert m["accuracy_score_difference"] == pytest.approx(accuracy_score_difference(y, yhat, **kw))
 
 
 def test_table_with_controls_matches_one_call_per_combination() -> None:
@@ -125,3 +125,60 @@ def test_utility_table_matches_scikit_learn_per_combination() -> None:
             assert row["accuracy"] == pytest.approx(np.mean(yhat[mask] == 1))
             continue
         assert row.to_dict() == pytest.approx(utility_metrics(y[mask], yhat[mask], score[mask]))
+
+
+def test_signed_differences_show_the_direction() -> None:
+    # reference b: a's selection rate 1/2 is 1/2 below b's 1, its TPR, FPR and accuracy too
+    m = fairness_metrics(Y, YHAT, A, reference="b")
+    assert m["demographic_parity_difference_signed"] == pytest.approx(-0.5)
+    assert m["equal_opportunity_difference_signed"] == pytest.approx(-0.5)
+    assert m["false_positive_rate_difference_signed"] == pytest.approx(-0.5)
+    assert m["accuracy_score_difference_signed"] == pytest.approx(-0.25)
+    assert m["equalized_odds_difference_signed"] == pytest.approx(-0.5)
+    flipped = fairness_metrics(Y, YHAT, A, reference="a")
+    assert flipped["demographic_parity_difference_signed"] == pytest.approx(+0.5)
+    # unsigned values are the magnitudes; without a reference no signed metric is reported
+    assert m["demographic_parity_difference"] == pytest.approx(0.5)
+    assert "demographic_parity_difference_signed" not in fairness_metrics(Y, YHAT, A)
+    # three groups: the group farthest from the reference sets the sign
+    a3 = np.array(["r", "r", "b", "b", "c", "c"])
+    m3 = fairness_metrics(np.array([1, 0] * 3), np.array([1, 0, 1, 1, 0, 0]), a3, reference="r")
+    assert m3["demographic_parity_difference_signed"] == pytest.approx(-0.5)  # c: 0 vs 1/2
+    with pytest.raises(ValueError, match="reference group 'z' is not among"):
+        fairness_metrics(Y, YHAT, A, reference="z")
+
+
+def test_old_names_are_aliases() -> None:
+    from fairldp.metrics import METRICS
+
+    assert METRICS.resolve("predictive_equality_difference") == "false_positive_rate_difference"
+    assert METRICS.get("accuracy_difference").name == "accuracy_score_difference"
+    assert "accuracy_difference" not in METRICS.names()
+
+
+@pytest.mark.parametrize(
+    ("y", "yhat", "a", "match"),
+    [
+        (Y + 1, YHAT, A, r"y_true must be binary .* found \[2\]"),  # classes {1, 2}
+        (Y.astype(str), YHAT, A, "y_true must be numeric or boolean"),  # '0'/'1' strings
+        (Y, YHAT * 0.7, A, r"y_pred must be binary .*scores\? pass them as y_score"),
+        (Y, YHAT, np.array(["a", None] * 4, dtype=object), "missing value"),
+        (Y, YHAT, np.array([0.0, np.nan] * 4), "missing value"),
+        (Y[:0], YHAT[:0], A[:0], "no rows"),
+        (Y, YHAT[:-1], A, "one length"),
+    ],
+)
+def test_bad_inputs_raise_instead_of_a_number(y, yhat, a, match) -> None:
+    with pytest.raises(ValueError, match=match):
+        fairness_metrics(y, yhat, a)
+
+
+def test_utility_inputs_are_checked() -> None:
+    score = np.linspace(0, 1, Y.size)
+    with pytest.raises(ValueError, match="y_true must be binary"):
+        utility_metrics(Y + 1, YHAT, score)
+    with pytest.raises(ValueError, match="y_score contains NaN"):
+        utility_metrics(Y, YHAT, np.where(Y == 1, np.nan, 0.5))
+    assert utility_metrics(Y.astype(bool), YHAT.astype(bool), score) == utility_metrics(
+        Y, YHAT, score
+    )

@@ -80,8 +80,11 @@ def test_outputs_and_schemas(first_run: tuple[Path, Path]) -> None:
     assert str(metrics["epsilon"].dtype) == "float64" and str(metrics["value"].dtype) == "float64"
     main = metrics[metrics["representation"].eq("identity")
                    & metrics["learner"].isin(["lightgbm", "logistic_regression"])]  # fmt: skip
-    # (baseline + 2 protocols x 2 splits x 2 eps) x 2 seeds x 2 models x (4 utility + 6 fair)
-    assert len(main) == (1 + 2 * 2 * 2) * 2 * 2 * 10
+    # (baseline + 2 protocols x 2 splits x 2 eps) x 2 seeds x 2 models
+    # x (4 utility + 6 fair + 5 signed against German's reference group, male)
+    assert len(main) == (1 + 2 * 2 * 2) * 2 * 2 * 15
+    signed = main[main["metric"].str.endswith("_signed")]
+    assert (signed["value"].abs() <= 1).all() and signed["value"].lt(0).any()
     base = main[main["privatizer"] == "none"]
     assert set(base["epsilon"]) == {float("inf")} and set(base["budget_split"]) == {"none"}
     acc = metrics.loc[metrics["metric"] == "accuracy", "value"]
@@ -293,6 +296,9 @@ def test_numbers_of_the_three_earlier_study_families_are_kept(first_run: tuple[P
     new = new[new["epsilon"] != 2.0]  # an earlier test added eps = 2
     legacy = pd.read_parquet(Path(__file__).parent / "fixtures" / "legacy" /
                              "test_study_metrics.parquet")  # fmt: skip
+    from fairldp.metrics import METRICS
+
+    legacy["metric"] = legacy["metric"].map(METRICS.resolve)  # former names are aliases
     families = {
         "main": (new["representation"].eq("identity") & new["privatizer"].isin(
             ["none", "grr", "oue"]) & new["learner"].isin(["lightgbm", "logistic_regression"])),

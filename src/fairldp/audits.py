@@ -45,8 +45,11 @@ class PredictionAudit(Audit):
     scope: ClassVar[str] = "predictions"
 
     @abstractmethod
-    def table(self, df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-        """One row per combination of the columns ``by`` (index), one column per metric."""
+    def table(
+        self, df: pd.DataFrame, by: Sequence[str], reference: object = None
+    ) -> pd.DataFrame:
+        """One row per combination of the columns ``by`` (index), one column per metric
+        (``reference``: the privileged value of the true attribute ``a``, or None)."""
 
 
 class RepresentationAudit(Audit):
@@ -78,7 +81,9 @@ def register(cls: type[Audit]) -> type[Audit]:
 class Utility(PredictionAudit):
     name = "utility"
 
-    def table(self, df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    def table(
+        self, df: pd.DataFrame, by: Sequence[str], reference: object = None
+    ) -> pd.DataFrame:
         return utility_table(df["y"], df["y_pred"], df["y_score"], df[list(by)])
 
 
@@ -86,8 +91,13 @@ class Utility(PredictionAudit):
 class FairnessTrue(PredictionAudit):
     name = "fairness_true"
 
-    def table(self, df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-        return fairness_table(df["y"], df["y_pred"], df["a"].astype(str), df[list(by)])
+    def table(
+        self, df: pd.DataFrame, by: Sequence[str], reference: object = None
+    ) -> pd.DataFrame:
+        """Differences and ratios on the true group; their signed variants (``r_b - r_ref``)
+        when the dataset declares the reference group."""
+        return fairness_table(df["y"], df["y_pred"], df["a"].astype(str), df[list(by)],
+                              reference=None if reference is None else str(reference))  # fmt: skip
 
 
 @register
@@ -95,7 +105,9 @@ class FairnessPrivatized(PredictionAudit):
     name = "fairness_privatized"
     needs_groups = True
 
-    def table(self, df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    def table(
+        self, df: pd.DataFrame, by: Sequence[str], reference: object = None
+    ) -> pd.DataFrame:
         return fairness_table(df["y"], df["y_pred"], df["z"].to_numpy(), df[list(by)])
 
 

@@ -18,13 +18,26 @@ demographic_parity_ratio                  min_a P(Yhat=1 | A=a) / max_a P(Yhat=1
                                           (disparate impact ratio)
 equal_opportunity_difference              gap in true-positive rate
 equalized_odds_difference                 max(gap in TPR, gap in FPR)
-predictive_equality_difference            gap in false-positive rate
-accuracy_difference                       gap in accuracy (overall accuracy equality)
+false_positive_rate_difference            gap in false-positive rate (predictive equality;
+                                          alias ``predictive_equality_difference``)
+accuracy_score_difference                 gap in accuracy (overall accuracy equality; alias
+                                          ``accuracy_difference``)
+{difference}_signed                       r_b - r_ref for the group b whose rate is farthest
+                                          from the reference group's (needs ``reference``)
 ========================================  ===================================================
 
-A rate that is undefined for some group (no positives, or no negatives, in it) makes the
-metrics that use it NaN rather than a silently wrong number. A new metric is one registered
-:class:`Metric` whose ``formula`` maps the counts table to one value per combination.
+The differences are unsigned (fairlearn's). Their ``_signed`` variants (computed when the
+reference, privileged, group is given: the dataset registry declares it) say which way the
+gap goes: negative means some group gets a lower rate than the reference group; for
+equalized odds the signed gap of the two (TPR, FPR) with the larger magnitude.
+
+Inputs are checked, never silently reinterpreted: labels and predictions must be binary in
+the declared encoding {0, 1} (or bool), the groups must have no missing value, and the
+arrays must be non-empty and of one length; a violation raises ``ValueError`` saying what was
+found. A rate that is undefined for some group (no positives, or no negatives, in it) makes
+the metrics that use it NaN rather than a silently wrong number. A new metric is one
+registered :class:`Metric` whose ``formula`` maps the counts table to one value per
+combination.
 """
 
 from __future__ import annotations
@@ -41,6 +54,7 @@ from fairldp.registry import Registry
 __all__ = [
     "FAIRNESS_METRICS",
     "METRICS",
+    "SIGNED_METRICS",
     "UTILITY_METRICS",
     "Metric",
     "fairness_metrics",
@@ -56,7 +70,8 @@ class Metric:
 
     ``kind``: ``utility`` (``formula`` maps per-combination counts ``n, pos, neg, tp, tn, fp,
     fn, rpos`` to a Series), ``fairness`` (``formula`` maps the per-(combination, group) rates
-    ``sel, tpr, fpr, acc`` to a Series) or ``leakage`` (computed by the leakage audit).
+    ``sel, tpr, fpr, acc`` to a Series), ``signed`` (likewise, with the boolean column
+    ``ref`` marking the reference group) or ``leakage`` (computed by the leakage audit).
     ``fair_value``: the value of a perfectly fair model (0 for differences, 1 for ratios),
     None for utility.
     """
@@ -143,14 +158,50 @@ def _eo_difference(r: pd.DataFrame) -> pd.Series:
     return np.fmax(tpr, fpr).where(tpr.notna() & fpr.notna())
 
 
-@metric("predictive_equality_difference", "fairness", "Predictive equality diff.", 0.0)
-def _pe_difference(r: pd.DataFrame) -> pd.Series:
+@metric("false_positive_rate_difference", "fairness", "Predictive equality diff.", 0.0)
+def _fpr_difference(r: pd.DataFrame) -> pd.Series:
     return _gap(r, "fpr")
 
 
-@metric("accuracy_difference", "fairness", "Accuracy diff.", 0.0)
+@metric("accuracy_score_difference", "fairness", "Accuracy diff.", 0.0)
 def _accuracy_difference(r: pd.DataFrame) -> pd.Series:
     return _gap(r, "acc")
+
+
+METRICS.alias("predictive_equality_difference", "false_positive_rate_difference")
+METRICS.alias("accuracy_difference", "accuracy_score_difference")
+
+
+def _signed_gap(rates: pd.DataFrame, rate: str) -> pd.Series:
+    """``r_b - r_ref`` for the group ``b`` farthest from the reference group (column
+    ``ref``), per combination; NaN if any group's rate is or if the reference is absent."""
+    r = rates[rate]
+    ref = r.where(rates["ref"]).groupby(level="c", sort=True).max()
+    delta = r - ref.reindex(r.index.get_level_values("c")).to_numpy()
+    mag = delta.abs().groupby(level="c", sort=True).transform("max")
+    pick = delta.where(delta.abs() == mag)
+    # ties between a positive and a negative gap of equal size: the negative (worse) one
+    out = pick.groupby(level="c", sort=True).min()
+    bad = r.isna().groupby(level="c", sort=True).any() | ref.isna()
+    return out.mask(bad)
+
+
+def _signed(name: str, rate: str, label: str) -> None:
+    @metric(f"{name}_signed", "signed", f"{label} (signed)", 0.0)
+    def _f(r: pd.DataFrame) -> pd.Series:
+        return _signed_gap(r, rate)
+
+
+_signed("demographic_parity_difference", "sel", "Statistical parity diff.")
+_signed("equal_opportunity_difference", "tpr", "Equal opportunity diff.")
+_signed("false_positive_rate_difference", "fpr", "Predictive equality diff.")
+_signed("accuracy_score_difference", "acc", "Accuracy diff.")
+
+
+@metric("equalized_odds_difference_signed", "signed", "Equalized odds diff. (signed)", 0.0)
+def _eo_signed(r: pd.DataFrame) -> pd.Series:
+    tpr, fpr = _signed_gap(r, "tpr"), _signed_gap(r, "fpr")
+    return tpr.where(tpr.abs() >= fpr.abs(), fpr).where(tpr.notna() & fpr.notna())
 
 
 # ----- leakage: computed by fairldp.audits (attacker models), registered for labels -----------
@@ -172,6 +223,43 @@ def _names(kind: str) -> tuple[str, ...]:
 #: the built-in metrics of each kind, in table order
 UTILITY_METRICS = _names("utility")
 FAIRNESS_METRICS = _names("fairness")
+SIGNED_METRICS = _names("signed")
+
+
+def _binary(name: str, v: np.ndarray) -> np.ndarray:
+    """``v`` as bool, if it is binary in {0, 1}; else a ValueError saying what was found."""
+    if v.dtype == bool:
+        return v
+    if v.dtype.kind in "iuf":
+        ok = (v == 0) | (v == 1)
+        if np.all(ok):
+            return v == 1
+        found = np.unique(v[~ok])[:5].tolist()
+        hint = (" (scores? pass them as y_score)" if v.dtype.kind == "f"
+                and np.all((v >= 0) & (v <= 1)) else "")  # fmt: skip
+        raise ValueError(
+            f"{name} must be binary in the encoding {{0, 1}} (1 = positive), found {found}"
+            f"{hint}; map other encodings first, e.g. (y == positive_label)"
+        )
+    found = pd.unique(v.ravel())[:5].tolist()
+    raise ValueError(
+        f"{name} must be numeric or boolean 0/1 labels, found dtype {v.dtype} with values "
+        f"{found}; map them first, e.g. (y == positive_label)"
+    )
+
+
+def _check_inputs(
+    y_true: ArrayLike, y_pred: ArrayLike, other: ArrayLike, other_name: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    yt, yp, o = np.asarray(y_true), np.asarray(y_pred), np.asarray(other)
+    if yt.ndim != 1 or yt.shape != yp.shape or yt.shape != o.shape:
+        raise ValueError(
+            f"y_true, y_pred and {other_name} must be 1-D arrays of one length, got shapes "
+            f"{yt.shape}, {yp.shape}, {o.shape}"
+        )
+    if yt.size == 0:
+        raise ValueError("no rows: y_true, y_pred and the groups are empty")
+    return _binary("y_true", yt), _binary("y_pred", yp), o
 
 
 def _combinations(by: pd.DataFrame | None, n: int) -> tuple[np.ndarray, pd.MultiIndex]:
@@ -204,16 +292,21 @@ def utility_table(
 ) -> pd.DataFrame:
     """Utility metrics (default: every registered one) for every combination of the control
     columns ``by``, from per-combination confusion counts and score ranks in one pass."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    combo, uniques = _combinations(by, y_true.size)
-    pos, hat = y_true == 1, y_pred == 1
-    rank = pd.Series(np.asarray(y_score, dtype=float)).groupby(combo).rank(method="average")
+    pos, hat, score = _check_inputs(y_true, y_pred, y_score, "y_score")
+    try:
+        score = score.astype(np.float64)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"y_score must be numeric: {e}") from e
+    if not np.all(np.isfinite(score)):
+        raise ValueError("y_score contains NaN or infinite values")
+    combo, uniques = _combinations(by, pos.size)
+    rank = pd.Series(score).groupby(combo).rank(method="average")
     per_row = pd.DataFrame({"c": combo, "n": 1, "pos": pos, "tp": pos & hat, "tn": ~pos & ~hat,
                             "fp": ~pos & hat, "rpos": rank.to_numpy() * pos})  # fmt: skip
     c = per_row.groupby("c", sort=True).sum()
     c["neg"] = c["n"] - c["pos"]
     c["fn"] = c["pos"] - c["tp"]
-    names = metrics or UTILITY_METRICS
+    names = [METRICS.resolve(m) for m in metrics] if metrics else UTILITY_METRICS
     return _table({m: METRICS.get(m).formula(c) for m in names}, uniques)
 
 
@@ -223,20 +316,25 @@ def fairness_table(
     sensitive: ArrayLike,
     by: pd.DataFrame | None = None,
     metrics: tuple[str, ...] | None = None,
+    reference: object = None,
 ) -> pd.DataFrame:
-    """Group-fairness metrics (default: every registered one) for every combination of the
-    control columns ``by``, from per-(combination, group) confusion counts in one vectorized
-    pass (fairlearn's ``MetricFrame`` calls each metric once per group and combination: 44 s
-    for one dataset of the default study, against milliseconds here; the tests check the
-    numbers against fairlearn's own functions). One row per combination."""
-    y_true, y_pred, sensitive = np.asarray(y_true), np.asarray(y_pred), np.asarray(sensitive)
-    if not (y_true.shape == y_pred.shape == sensitive.shape) or y_true.ndim != 1:
-        raise ValueError("y_true, y_pred and sensitive must be 1-D arrays of the same length")
-    combo, uniques = _combinations(by, y_true.size)
-    group = pd.factorize(sensitive, sort=True)[0]
-    pos, hat = y_true == 1, y_pred == 1
+    """Group-fairness metrics (default: every registered difference and ratio, plus their
+    signed variants if ``reference``, the privileged group's value in ``sensitive``, is given)
+    for every combination of the control columns ``by``, from per-(combination, group)
+    confusion counts in one vectorized pass (fairlearn's ``MetricFrame`` calls each metric
+    once per group and combination: 44 s for one dataset of the default study, against
+    milliseconds here; the tests check the numbers against fairlearn's own functions). One
+    row per combination."""
+    pos, hat, sensitive = _check_inputs(y_true, y_pred, sensitive, "sensitive")
+    if bool(pd.isna(sensitive).any()):
+        raise ValueError(
+            f"sensitive contains {int(pd.isna(sensitive).sum())} missing value(s) (None/NaN): "
+            "a missing group is not a group; drop or impute those rows first"
+        )
+    combo, uniques = _combinations(by, pos.size)
+    group, levels = pd.factorize(sensitive, sort=True)
     per_row = pd.DataFrame({"c": combo, "g": group, "n": 1, "pos": pos, "neg": ~pos, "sel": hat,
-                            "tp": pos & hat, "fp": ~pos & hat, "ok": y_true == y_pred})  # fmt: skip
+                            "tp": pos & hat, "fp": ~pos & hat, "ok": pos == hat})  # fmt: skip
     counts = per_row.groupby(["c", "g"], sort=True).sum()
     rates = pd.DataFrame({
         "sel": counts["sel"] / counts["n"],
@@ -244,7 +342,17 @@ def fairness_table(
         "fpr": _div(counts["fp"], counts["neg"]),
         "acc": counts["ok"] / counts["n"],
     })  # fmt: skip
-    names = metrics or FAIRNESS_METRICS
+    if reference is not None:
+        hits = np.flatnonzero(levels.astype(str) == str(reference))
+        if hits.size == 0:
+            raise ValueError(
+                f"reference group {reference!r} is not among the groups {levels.tolist()[:10]}"
+            )
+        rates["ref"] = rates.index.get_level_values("g") == hits[0]
+    names = [METRICS.resolve(m) for m in metrics] if metrics else (
+        FAIRNESS_METRICS + (SIGNED_METRICS if reference is not None else ()))  # fmt: skip
+    if reference is None and any(METRICS.get(m).kind == "signed" for m in names):
+        raise ValueError("signed metrics need the reference (privileged) group: reference=")
     return _table({m: METRICS.get(m).formula(rates) for m in names}, uniques)
 
 
@@ -255,9 +363,10 @@ def utility_metrics(y_true: ArrayLike, y_pred: ArrayLike, y_score: ArrayLike) ->
 
 
 def fairness_metrics(
-    y_true: ArrayLike, y_pred: ArrayLike, sensitive: ArrayLike
+    y_true: ArrayLike, y_pred: ArrayLike, sensitive: ArrayLike, reference: object = None
 ) -> dict[str, float]:
     """Group-fairness metrics of predictions ``y_pred`` with respect to ``sensitive``
-    (see :func:`fairness_table`)."""
-    row = fairness_table(y_true, y_pred, sensitive).iloc[0]
+    (see :func:`fairness_table`; ``reference``: the privileged group, for the signed
+    variants)."""
+    row = fairness_table(y_true, y_pred, sensitive, reference=reference).iloc[0]
     return {k: float(v) for k, v in row.items()}

@@ -58,6 +58,7 @@ class Registry(Mapping[str, T], Generic[T]):
         self._lazy: dict[str, tuple[str, dict[str, Any]]] = {}
         self._order: list[str] = []
         self._meta: dict[str, dict[str, Any]] = {}
+        self._aliases: dict[str, str] = {}
         self._loader = loader
         self._loaded = loader is None
 
@@ -97,7 +98,7 @@ class Registry(Mapping[str, T], Generic[T]):
     def _check_new(self, name: str) -> None:
         if not isinstance(name, str) or not name:
             raise ValueError(f"a {self.kind} name must be a non-empty string, got {name!r}")
-        if name in self._entries or name in self._lazy:
+        if name in self._entries or name in self._lazy or name in self._aliases:
             raise ValueError(f"{self.kind} {name!r} is registered twice")
 
     # ----- lookups ----------------------------------------------------------------------------
@@ -108,15 +109,32 @@ class Registry(Mapping[str, T], Generic[T]):
             assert self._loader is not None
             self._loader()
 
+    def alias(self, old: str, name: str) -> None:
+        """Let ``old`` (a former or another library's name) stand for the entry ``name``."""
+        self._require(name)
+        self._check_new(old)
+        self._aliases[old] = name
+
+    def resolve(self, name: str) -> str:
+        """The registered name ``name`` stands for (itself unless it is an alias)."""
+        self._load()
+        name = self._aliases.get(name, name)
+        self._require(name)
+        return name
+
+    def aliases(self) -> dict[str, str]:
+        """alias -> registered name."""
+        self._load()
+        return dict(self._aliases)
+
     def names(self) -> list[str]:
-        """Every registered name, in registration order (lazy ones included)."""
+        """Every registered name, in registration order (lazy ones included, aliases not)."""
         self._load()
         return list(self._order)
 
     def meta(self, name: str) -> dict[str, Any]:
         """The light facts registered with ``name`` (no import)."""
-        self._load()
-        self._require(name)
+        name = self.resolve(name)
         return self._meta[name]
 
     def _require(self, name: str) -> None:
@@ -127,9 +145,9 @@ class Registry(Mapping[str, T], Generic[T]):
             )
 
     def get(self, name: str) -> T:  # type: ignore[override]
-        """The entry ``name``; :class:`UnknownNameError` names the closest ones."""
-        self._load()
-        self._require(name)
+        """The entry ``name`` (or of the alias ``name``); :class:`UnknownNameError` names the
+        closest ones."""
+        name = self.resolve(name)
         if name not in self._entries:
             target, _ = self._lazy[name]
             module, _, attr = target.partition(":")
@@ -144,7 +162,7 @@ class Registry(Mapping[str, T], Generic[T]):
 
     def __contains__(self, name: object) -> bool:
         self._load()
-        return name in self._entries or name in self._lazy
+        return name in self._entries or name in self._lazy or name in self._aliases
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())

@@ -21,20 +21,17 @@ class GroupThreshold(FairMethod):
     """The base model, with one threshold per decoded group so that every group has the
     overall positive rate on the training rows (demographic parity on z, naively)."""
 
-    def fit(self, X, y, z):
+    def _fit(self, X, y, z):
         self.model_ = base_estimator(self.base_model, self.random_state).fit(X, y)
         score = self.model_.predict_proba(X)[:, 1]
         rate = float(np.mean(y))
-        self.thresholds_ = {int(g): float(np.quantile(score[z == g], 1 - rate))
-                            for g in np.unique(z)}
-        self.classes_ = np.array([0, 1])
-        return self
+        self.thresholds_ = np.full(self.k_, 0.5)
+        for g in np.unique(z):  # one threshold per group (a loop over groups, not rows)
+            self.thresholds_[g] = np.quantile(score[z == g], 1 - rate)
 
-    def predict_proba(self, X, z):
+    def _proba1(self, X, z):
         score = self.model_.predict_proba(X)[:, 1]
-        shift = np.array([0.5 - self.thresholds_.get(int(g), 0.5) for g in z])
-        p = np.clip(score + shift, 0.0, 1.0)
-        return np.column_stack([1 - p, p])
+        return np.clip(score + 0.5 - self.thresholds_[z], 0.0, 1.0)
 
 
 @REPRESENTATIONS.register("scaled")

@@ -72,8 +72,11 @@ def test_correlation_remover_drops_inference_accuracy(model: str) -> None:
     X = np.column_stack([2.5 * a + rng.standard_normal(n), rng.standard_normal((n, 2))])
     tr, te = split(n)
     before = attribute_leakage(X[tr], a[tr], X[te], a[te], random_state=0, model=model)
-    rep = CorrelationRemoverRepair(alpha=1.0).fit(X[tr], a[tr])
-    R_tr, R_te = rep.transform(X[tr], a[tr]), rep.transform(X[te], a[te])
+    rep = CorrelationRemoverRepair(alpha=1.0).fit(X[tr], sensitive_features=a[tr])
+    R_tr, R_te = (
+        rep.transform(X[tr], sensitive_features=a[tr]),
+        rep.transform(X[te], sensitive_features=a[te]),
+    )
     after = attribute_leakage(R_tr, a[tr], R_te, a[te], random_state=0, model=model)
     assert before["accuracy"] > 0.85
     # the proxy is a pure location shift, so the residual is independent of A (up to the

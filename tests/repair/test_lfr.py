@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy.optimize import check_grad
+from sklearn.exceptions import NotFittedError
 
+from fairldp._sklearn import MissingGroupError
 from fairldp.ldp.grr import GRR
 from fairldp.repair.lfr import LearnedFairRepresentation
 from fairldp.rng import make_rng
@@ -63,7 +65,7 @@ def test_lfr_reduces_statistical_parity_gap_vs_raw_features() -> None:
     tr, te = slice(0, 3000), slice(3000, None)
     raw = LogisticRegression().fit(X[tr], y[tr]).predict_proba(X[te])[:, 1]
     lfr = LearnedFairRepresentation(n_prototypes=6, max_samples=2000, random_state=3)
-    lfr.fit(X[tr], y[tr], a[tr])
+    lfr.fit(X[tr], y[tr], sensitive_features=a[tr])
     score = lfr.predict_proba(X[te])[:, 1]
     # a downstream classifier trained on the representation M
     M_tr, M_te = lfr.transform(X[tr]), lfr.transform(X[te])
@@ -99,12 +101,12 @@ def test_deconvolution_weights_target_true_groups() -> None:
 def test_hard_labels_equal_one_hot_weights_and_determinism() -> None:
     X, y, a = proxy_data(1500, seed=4)
     kw = {"n_prototypes": 4, "max_iter": 60, "max_samples": 1000, "random_state": 7}
-    m1 = LearnedFairRepresentation(**kw).fit(X, y, a)
-    m2 = LearnedFairRepresentation(**kw).fit(X, y, a)
+    m1 = LearnedFairRepresentation(**kw).fit(X, y, sensitive_features=a)
+    m2 = LearnedFairRepresentation(**kw).fit(X, y, sensitive_features=a)
     m3 = LearnedFairRepresentation(**kw).fit(X, y, group_weights=np.eye(2)[a])
     np.testing.assert_array_equal(m1.transform(X), m2.transform(X))
     np.testing.assert_array_equal(m1.prototypes_, m3.prototypes_)
-    m4 = LearnedFairRepresentation(**{**kw, "random_state": 8}).fit(X, y, a)
+    m4 = LearnedFairRepresentation(**{**kw, "random_state": 8}).fit(X, y, sensitive_features=a)
     assert not np.array_equal(m1.prototypes_, m4.prototypes_)
     assert m1.get_params()["random_state"] == 7
 
@@ -112,27 +114,30 @@ def test_hard_labels_equal_one_hot_weights_and_determinism() -> None:
 def test_bad_inputs() -> None:
     X, y, a = proxy_data(100, seed=5)
     m = LearnedFairRepresentation(n_prototypes=3, max_iter=5, random_state=0)
-    with pytest.raises(ValueError, match="groups must be 1-D"):
-        m.fit(X, y, a[:-1])
+    with pytest.raises(ValueError, match="sensitive_features must be 1-D"):
+        m.fit(X, y, sensitive_features=a[:-1])
     with pytest.raises(ValueError, match="y must be 1-D"):
-        m.fit(X, y[:-1], a)
+        m.fit(X, y[:-1], sensitive_features=a)
     with pytest.raises(ValueError, match="at least 2 distinct groups"):
-        m.fit(X, y, np.zeros(100, dtype=int))
+        m.fit(X, y, sensitive_features=np.zeros(100, dtype=int))
     Xn = X.copy()
     Xn[3, 1] = np.nan
     with pytest.raises(ValueError, match="NaN"):
-        m.fit(Xn, y, a)
+        m.fit(Xn, y, sensitive_features=a)
     with pytest.raises(ValueError, match="NaN"):
-        m.fit(X, y, np.where(a == 1, 1.0, np.nan))
+        m.fit(X, y, sensitive_features=np.where(a == 1, 1.0, np.nan))
     with pytest.raises(ValueError, match="binary"):
-        m.fit(X, y + 1, a)
-    with pytest.raises(ValueError, match="exactly one"):
+        m.fit(X, y + 1, sensitive_features=a)
+    with pytest.raises(MissingGroupError, match="sensitive_features"):
         m.fit(X, y)
+    with pytest.raises(ValueError, match="not both"):
+        m.fit(X, y, sensitive_features=a, group_weights=np.eye(2)[a])
     with pytest.raises(ValueError, match="positive sum"):
         m.fit(X, y, group_weights=np.column_stack([np.ones(100), -np.ones(100)]))
-    with pytest.raises(ValueError, match="not fitted"):
+    with pytest.raises(NotFittedError):
         m.transform(X)
-    m.fit(X, y, a)
+    m.fit(X, y, sensitive_features=a)
+    assert list(m.get_feature_names_out()) == [f"learnedfairrepresentation{j}" for j in range(3)]
     with pytest.raises(ValueError, match="features"):
         m.transform(X[:, :2])
     with pytest.raises(ValueError, match="NaN"):

@@ -123,6 +123,7 @@ def acs_spec(
         target=TASKS[task][1],
         positive_label="1",
         protected="SEX",
+        reference="Male",
         sensitive=(
             Attribute("SEX", ("Male", "Female")),
             Attribute("RAC1P", tuple(range(1, 10))),

@@ -155,6 +155,7 @@ ADULT = register(
         target="income",
         positive_label=">50K",
         protected="sex",
+        reference="Male",
         sensitive=(
             Attribute("sex", ("Female", "Male")),
             Attribute(

@@ -109,6 +109,7 @@ COMPAS = register(
         target="two_year_recid",
         positive_label="1",
         protected="race",
+        reference="Caucasian",
         sensitive=(
             Attribute("race", ("African-American", "Caucasian", "Hispanic", "Other")),
             Attribute("sex", ("Female", "Male")),

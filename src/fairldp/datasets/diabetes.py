@@ -101,6 +101,7 @@ DIABETES = register(
         target="readmit_30_days",
         positive_label="1",
         protected="race",
+        reference="Caucasian",
         sensitive=(
             Attribute("race", RACES),
             Attribute("gender", ("Female", "Male")),

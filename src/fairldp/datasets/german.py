@@ -133,6 +133,7 @@ GERMAN = register(
         target="credit",
         positive_label="good",
         protected="sex",
+        reference="male",
         sensitive=(
             Attribute("sex", ("female", "male")),
             Attribute("age_group", ("25_or_under", "over_25")),

@@ -71,6 +71,7 @@ LSAC = register(
         target="pass_bar",
         positive_label="1",
         protected="race1",
+        reference="white",
         sensitive=(
             Attribute("race1", ("asian", "black", "hisp", "other", "white")),
             Attribute("gender", ("female", "male")),

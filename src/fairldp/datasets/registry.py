@@ -84,11 +84,19 @@ class DatasetSpec:
     sources: tuple[RawFile, ...] = ()  # upstream files a raw file is derived from (COMPAS)
     #: synthetic datasets: ``generator(n, seed, **params)`` draws the table (no raw files)
     generator: Callable[..., pd.DataFrame] | None = field(default=None, repr=False)
+    #: the reference (privileged) group of ``protected``, against which the signed fairness
+    #: differences are taken (None: no signed differences)
+    reference: str | int | None = None
 
     def __post_init__(self) -> None:
         names = [a.name for a in self.sensitive]
         if self.protected not in names:
             raise ValueError(f"{self.name}: protected attribute {self.protected!r} not in {names}")
+        domain = self.attribute(self.protected).domain
+        if self.reference is not None and self.reference not in domain:
+            raise ValueError(
+                f"{self.name}: reference group {self.reference!r} not in the domain {domain}"
+            )
 
     @property
     def sensitive_names(self) -> list[str]:

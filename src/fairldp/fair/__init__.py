@@ -12,7 +12,7 @@ declared here with their light facts (``fixed`` constructor arguments, ``needs_n
 file is checked without importing scikit-learn. A new method is a registered class::
 
     @METHODS.register("my_method", needs_noise_model=True)
-    class MyMethod(fairldp.fair.methods.FairMethod): ...  # fit(X, y, z), predict(X, z)
+    class MyMethod(fairldp.fair.methods.FairMethod): ...  # _fit(X, y, z), _proba1(X, z)
 """
 
 from fairldp.registry import Registry

@@ -1,9 +1,15 @@
 """Fair classifiers trained on the decoded private attribute ``Z`` only (never on ``A``).
 
-Every method is a scikit-learn style estimator with ``fit(X, y, z)``, ``predict(X, z)`` and
-``predict_proba(X, z)`` (``z``: decoded codes in ``[0, k)`` from
-:meth:`fairldp.fair.noise.NoiseModel.decode`; ``y`` binary 0/1), built as
-``cls(noise_model, base_model, random_state, **params)``. Registry :data:`fairldp.fair.METHODS`
+Every method is a scikit-learn classifier with fairlearn's calling convention:
+``fit(X, y, *, sensitive_features=z)``, ``predict(X, *, sensitive_features=z)``,
+``predict_proba``, ``score`` (``z``: decoded group codes in ``[0, k)`` from
+:meth:`fairldp.fair.noise.NoiseModel.decode`; ``y`` binary, any two labels, ``classes_[1]``
+positive), built as ``cls(noise_model, base_model, random_state, **params)``. The group is
+requested by default under metadata routing, so ``cross_val_score`` and ``GridSearchCV``
+route it with ``sklearn.set_config(enable_metadata_routing=True)``; a method that needs it
+and does not get it raises :class:`~fairldp._sklearn.MissingGroupError`. Randomized methods
+draw each row's decision from a hash of ``(random_state, row, group)``: the same row gets the
+same decision in any batch, order or subset. Registry :data:`fairldp.fair.METHODS`
 (the names below are declared there, without importing this module), factory
 :func:`make_method`.
 
@@ -21,13 +27,16 @@ Every method is a scikit-learn style estimator with ``fit(X, y, z)``, ``predict(
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.pipeline import Pipeline
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
+from fairldp._sklearn import check_sensitive_features, group_codes
 from fairldp.fair import METHODS
 from fairldp.fair.noise import NoiseModel, NoiseModelError
 from fairldp.models import make_model
@@ -51,12 +60,6 @@ __all__ = [
 _ROOT_SEED = 0x5EED_FA12
 
 
-def _rng(random_state: int | None, stream: int) -> np.random.Generator:
-    """A generator derived from ``random_state`` by :class:`numpy.random.SeedSequence`."""
-    seed = 0 if random_state is None else int(random_state)
-    return np.random.default_rng(np.random.SeedSequence([_ROOT_SEED, seed, stream]))
-
-
 def base_estimator(base_model: Any, random_state: int | None) -> Any:
     """A fresh base classifier: a :data:`fairldp.models.MODELS` name built with
     ``random_state``, or a clone of an estimator."""
@@ -72,24 +75,25 @@ def _weight_name(model: Any) -> str:
     return "sample_weight"
 
 
-def _check_xyz(
-    X: ArrayLike, y: ArrayLike | None, z: ArrayLike, k: int | None
-) -> tuple[Any, NDArray[np.int64] | None, NDArray[np.int64]]:
-    n = len(X)  # type: ignore[arg-type]
-    zz = np.asarray(z)
-    if zz.ndim != 1 or zz.size != n or zz.dtype.kind not in "iu" or np.any(zz < 0):
-        raise ValueError(f"z must be {n} non-negative integer codes (decoded reports)")
-    if k is not None and np.any(zz >= k):
-        raise ValueError(f"z must be codes in [0, {k})")
-    yy = None
-    if y is not None:
-        yy = np.asarray(y)
-        if yy.shape != (n,) or not np.all(np.isin(yy, (0, 1))):
-            raise ValueError(f"y must be {n} binary labels in {{0, 1}}")
-        yy = yy.astype(np.int64)
-    if not hasattr(X, "iloc"):
-        X = np.asarray(X)
-    return X, yy, zz.astype(np.int64)
+class _SampleWeighted(ClassifierMixin, BaseEstimator):
+    """``estimator`` with ``fit(X, y, sample_weight=)`` routed to its last step: fairlearn's
+    reductions pass one keyword name to the base model and to the ``DummyClassifier`` they
+    substitute when a reweighted subproblem has one class, so it must be ``sample_weight``."""
+
+    def __init__(self, estimator: Any) -> None:
+        self.estimator = estimator
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> _SampleWeighted:
+        kw = {} if sample_weight is None else {_weight_name(self.estimator): sample_weight}
+        self.estimator_ = clone(self.estimator).fit(X, y, **kw)
+        self.classes_ = self.estimator_.classes_
+        return self
+
+    def predict(self, X: Any) -> Any:
+        return self.estimator_.predict(X)
+
+    def predict_proba(self, X: Any) -> Any:
+        return self.estimator_.predict_proba(X)
 
 
 class _quiet_fairlearn(warnings.catch_warnings):
@@ -106,13 +110,45 @@ def _proba2(p1: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.column_stack([1.0 - p1, p1])
 
 
-def _k(noise_model: NoiseModel | None, z: NDArray[np.int64]) -> int:
-    return noise_model.k if noise_model is not None else int(z.max()) + 1
+def _row_uniforms(
+    X: NDArray[np.float64], z: NDArray[np.int64] | None, random_state: int | None
+) -> NDArray[np.float64]:
+    """One ``U(0, 1)`` per row, a function of ``(random_state, row of X, z)`` only: a hash of
+    the row (pandas' vectorized ``hash_array``) mixed with a key from
+    :class:`numpy.random.SeedSequence` by the splitmix64 finalizer."""
+    import pandas as pd
+
+    cols = [X[:, j] for j in range(X.shape[1])]
+    if z is not None:
+        cols.append(z.astype(np.float64))
+    key = np.random.SeedSequence([_ROOT_SEED, 0 if random_state is None else int(random_state),
+                                  1]).generate_state(1, np.uint64)[0]  # fmt: skip
+    h = np.full(X.shape[0], key, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for c in cols:
+            h ^= pd.util.hash_array(np.ascontiguousarray(c, dtype=np.float64) + 0.0)
+            h += np.uint64(0x9E3779B97F4A7C15)
+            h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+            h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+            h ^= h >> np.uint64(31)
+    return (h >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
 
 class FairMethod(ClassifierMixin, BaseEstimator):
     """Common parameters: ``noise_model`` (may be ``None`` for naive methods), ``base_model``
-    (a :data:`fairldp.models.MODELS` name or an estimator) and ``random_state``."""
+    (a :data:`fairldp.models.MODELS` name or an estimator) and ``random_state``.
+
+    Subclasses implement ``_fit(X, y, z)`` (``y`` in {0, 1}, ``z`` codes) and
+    ``_proba1(X, z)`` (``P(Yhat = 1)``); ``group_at_predict`` says whether prediction reads the
+    group, ``randomized`` whether :meth:`predict` draws from ``_proba1``.
+    """
+
+    group_at_predict: ClassVar[bool] = True
+    randomized: ClassVar[bool] = False
+    __metadata_request__fit: ClassVar[dict[str, bool]] = {"sensitive_features": True}
+    __metadata_request__predict: ClassVar[dict[str, bool]] = {"sensitive_features": True}
+    __metadata_request__predict_proba: ClassVar[dict[str, bool]] = {"sensitive_features": True}
+    __metadata_request__score: ClassVar[dict[str, bool]] = {"sensitive_features": True}
 
     def __init__(
         self,
@@ -124,43 +160,118 @@ class FairMethod(ClassifierMixin, BaseEstimator):
         self.base_model = base_model
         self.random_state = random_state
 
-    def predict(self, X: ArrayLike, z: ArrayLike) -> NDArray[np.int64]:
-        """Deterministic: ``P(Yhat = 1) >= 1/2``; randomized methods override this."""
-        return (self.predict_proba(X, z)[:, 1] >= 0.5).astype(np.int64)
+    # ----- validation ---------------------------------------------------------------------
+    def _domain(self) -> int | None:
+        return self.noise_model.k if self.noise_model is not None else None
+
+    def _groups(self, sensitive_features: ArrayLike | None, n: int, method: str) -> Any:
+        z = check_sensitive_features(sensitive_features, n, self, method)
+        return group_codes(z, self._domain() if method == "fit" else self.k_, self)
+
+    def fit(
+        self, X: ArrayLike, y: ArrayLike, *, sensitive_features: ArrayLike | None = None
+    ) -> FairMethod:
+        """Fit on features ``X``, binary labels ``y`` and the (decoded) groups
+        ``sensitive_features``."""
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        check_classification_targets(y)
+        classes = np.unique(y)
+        if classes.size != 2:
+            raise ValueError(
+                f"Only binary classification is supported by {type(self).__name__}: y must "
+                "hold exactly 2 classes, "
+                f"found {classes.size} class{'' if classes.size == 1 else 'es'} "
+                f"({classes[:5].tolist()})"
+            )
+        self.classes_ = classes
+        z = self._groups(sensitive_features, X.shape[0], "fit")
+        self.k_ = self._domain() or int(z.max()) + 1
+        self._fit(X, (y == classes[1]).astype(np.int64), z)
+        return self
+
+    def _predict_input(
+        self, X: ArrayLike, sensitive_features: ArrayLike | None, method: str
+    ) -> tuple[NDArray[np.float64], NDArray[np.int64] | None]:
+        check_is_fitted(self, "classes_")
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        if not self.group_at_predict and sensitive_features is None:
+            return X, None
+        return X, self._groups(sensitive_features, X.shape[0], method)
+
+    def predict_proba(
+        self, X: ArrayLike, *, sensitive_features: ArrayLike | None = None
+    ) -> NDArray[np.float64]:
+        """``[P(Yhat = classes_[0]), P(Yhat = classes_[1])]`` per row."""
+        X, z = self._predict_input(X, sensitive_features, "predict_proba")
+        return _proba2(self._proba1(X, z))
+
+    def predict(
+        self, X: ArrayLike, *, sensitive_features: ArrayLike | None = None
+    ) -> NDArray[Any]:
+        """Deterministic methods: ``P(Yhat = 1) >= 1/2``; randomized ones draw
+        ``U < P(Yhat = 1)`` with ``U`` the row's hash uniform (see the module docstring)."""
+        X, z = self._predict_input(X, sensitive_features, "predict")
+        p1 = np.clip(self._proba1(X, z), 0.0, 1.0)
+        if self.randomized:
+            hit = _row_uniforms(X, z, self.random_state) < p1
+        else:
+            hit = p1 >= 0.5
+        return self.classes_[hit.astype(np.int64)]
+
+    def score(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        *,
+        sensitive_features: ArrayLike | None = None,
+    ) -> float:
+        """Accuracy of :meth:`predict` (the group routed as in ``predict``)."""
+        from sklearn.metrics import accuracy_score
+
+        pred = self.predict(X, sensitive_features=sensitive_features)
+        return float(accuracy_score(y, pred, sample_weight=sample_weight))
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
+
+    def _fit(self, X: NDArray[np.float64], y: NDArray[np.int64], z: NDArray[np.int64]) -> None:
+        raise NotImplementedError  # pragma: no cover
+
+    def _proba1(
+        self, X: NDArray[np.float64], z: NDArray[np.int64] | None
+    ) -> NDArray[np.float64]:
+        raise NotImplementedError  # pragma: no cover
 
 
 class Unaware(FairMethod):
-    """Base model fitted on ``X`` alone (``z`` ignored)."""
+    """Base model fitted on ``X`` alone (the group is ignored, also at fit)."""
 
-    def fit(self, X: ArrayLike, y: ArrayLike, z: ArrayLike) -> Unaware:
-        X, y, z = _check_xyz(X, y, z, None)
+    group_at_predict = False
+
+    def _fit(self, X: NDArray[np.float64], y: NDArray[np.int64], z: NDArray[np.int64]) -> None:
         self.model_ = base_estimator(self.base_model, self.random_state).fit(X, y)
-        self.classes_ = np.array([0, 1])
-        return self
 
-    def predict_proba(self, X: ArrayLike, z: ArrayLike) -> NDArray[np.float64]:
-        return self.model_.predict_proba(X)
+    def _proba1(self, X: NDArray[np.float64], z: Any) -> NDArray[np.float64]:
+        return self.model_.predict_proba(X)[:, 1]
 
 
 class Plain(FairMethod):
     """Base model on ``X`` with the one-hot decoded attribute appended (``k`` columns)."""
 
-    def _features(self, X: ArrayLike, z: NDArray[np.int64]) -> NDArray[np.float64]:
+    def _features(self, X: NDArray[np.float64], z: NDArray[np.int64]) -> NDArray[np.float64]:
         onehot = np.zeros((z.size, self.k_))
         onehot[np.arange(z.size), z] = 1.0
-        return np.hstack([np.asarray(X, dtype=float), onehot])
+        return np.hstack([X, onehot])
 
-    def fit(self, X: ArrayLike, y: ArrayLike, z: ArrayLike) -> Plain:
-        X, y, z = _check_xyz(X, y, z, self.noise_model.k if self.noise_model else None)
-        self.k_ = _k(self.noise_model, z)
+    def _fit(self, X: NDArray[np.float64], y: NDArray[np.int64], z: NDArray[np.int64]) -> None:
         base = base_estimator(self.base_model, self.random_state)
         self.model_ = base.fit(self._features(X, z), y)
-        self.classes_ = np.array([0, 1])
-        return self
 
-    def predict_proba(self, X: ArrayLike, z: ArrayLike) -> NDArray[np.float64]:
-        X, _, z = _check_xyz(X, None, z, self.k_)
-        return self.model_.predict_proba(self._features(X, z))
+    def _proba1(self, X: NDArray[np.float64], z: Any) -> NDArray[np.float64]:
+        return self.model_.predict_proba(self._features(X, z))[:, 1]
 
 
 # ----- reductions (ExponentiatedGradient) --------------------------------------------------------
@@ -228,7 +339,11 @@ def tolerance_scale(
     Note that fairlearn bounds each group's deviation from the overall rate, so the pairwise
     gap ``max_a - min_a`` on ``A`` is guaranteed only up to ``2 tol``.
     """
-    _, yy, zz = _check_xyz(np.empty((len(z), 0)), y, z, noise_model.k)
+    yy, zz = np.asarray(y, dtype=np.int64), np.asarray(z, dtype=np.int64)
+    if yy.shape != zz.shape or not np.all(np.isin(yy, (0, 1))):
+        raise ValueError("y must be binary labels in {0, 1}, one per group code")
+    if zz.size and (zz.min() < 0 or zz.max() >= noise_model.k):
+        raise ValueError(f"group codes must lie in [0, {noise_model.k})")
     k = noise_model.k
     pzy = np.zeros((k, 2))
     np.add.at(pzy, (zz, yy), 1.0)
@@ -281,30 +396,23 @@ class NaiveExpGrad(FairMethod):
     def _bound(self, y: NDArray[np.int64], z: NDArray[np.int64]) -> float:
         return float(self.tolerance)
 
-    def fit(self, X: ArrayLike, y: ArrayLike, z: ArrayLike) -> NaiveExpGrad:
+    group_at_predict = False
+    randomized = True
+
+    def _fit(self, X: NDArray[np.float64], y: NDArray[np.int64], z: NDArray[np.int64]) -> None:
         from fairlearn.reductions import ExponentiatedGradient
 
-        X, y, z = _check_xyz(X, y, z, None)
         self.bound_ = self._bound(y, z)
-        base = base_estimator(self.base_model, self.random_state)
+        base = _SampleWeighted(base_estimator(self.base_model, self.random_state))
         self.model_ = ExponentiatedGradient(
-            base,
-            _moment(self.constraint, self.bound_),
-            max_iter=self.max_iter,
-            sample_weight_name=_weight_name(base),
+            base, _moment(self.constraint, self.bound_), max_iter=self.max_iter
         )
         with _quiet_fairlearn():
             self.model_.fit(X, y, sensitive_features=z)
-        self.classes_ = np.array([0, 1])
-        return self
 
-    def predict_proba(self, X: ArrayLike, z: ArrayLike) -> NDArray[np.float64]:
+    def _proba1(self, X: NDArray[np.float64], z: Any) -> NDArray[np.float64]:
         with _quiet_fairlearn():
-            return self.model_._pmf_predict(X)
-
-    def predict(self, X: ArrayLike, z: ArrayLike) -> NDArray[np.int64]:
-        p1 = self.predict_proba(X, z)[:, 1]
-        return (_rng(self.random_state, 1).random(p1.size) < p1).astype(np.int64)
+            return np.asarray(self.model_._pmf_predict(X), dtype=float)[:, 1]
 
 
 class CorrectedExpGrad(NaiveExpGrad):
@@ -335,13 +443,35 @@ class CorrectedExpGrad(NaiveExpGrad):
         return float(self.tolerance) * self.scale_
 
 
+_MISSING_POLICIES = ("raise", "base")
+
+
+def _check_missing(method: FairMethod, seen: NDArray[np.bool_], where: str) -> None:
+    """Apply ``on_missing_group`` to the group codes ``~seen`` (no training row)."""
+    if method.on_missing_group not in _MISSING_POLICIES:  # type: ignore[attr-defined]
+        raise ValueError(
+            f"on_missing_group must be one of {list(_MISSING_POLICIES)}, got "
+            f"{method.on_missing_group!r}"  # type: ignore[attr-defined]
+        )
+    missing = np.flatnonzero(~seen).tolist()
+    if missing and method.on_missing_group == "raise":  # type: ignore[attr-defined]
+        raise ValueError(
+            f"{type(method).__name__}: group code(s) {missing} of [0, {seen.size}) have no "
+            f"{where}, so no fair threshold exists for them; pass on_missing_group='base' to "
+            "give their rows the unconstrained base model's prediction"
+        )
+
+
 class NaiveThreshold(FairMethod):
     """fairlearn ``ThresholdOptimizer`` (Hardt et al., 2016) with ``z`` as the group.
 
-    ``constraint``: ``"equalized_odds"`` or ``"demographic_parity"``. Fallback: rows whose
-    ``z`` value was absent at fit time (fairlearn would silently predict 0 for them) get the
-    unconstrained base model's probability, with a ``UserWarning``.
+    ``constraint``: ``"equalized_odds"`` or ``"demographic_parity"``. A group code of the
+    domain (``[0, k)``, ``k`` from the noise model, else ``max + 1``) without training rows
+    (fairlearn would silently predict 0 for it): ``on_missing_group="raise"`` (default) refuses
+    to fit; ``"base"`` gives its rows the unconstrained base model's probability.
     """
+
+    randomized = True
 
     def __init__(
         self,
@@ -349,14 +479,17 @@ class NaiveThreshold(FairMethod):
         base_model: Any = "logistic_regression",
         random_state: int | None = None,
         constraint: str = "equalized_odds",
+        on_missing_group: str = "raise",
     ) -> None:
         super().__init__(noise_model, base_model, random_state)
         self.constraint = constraint
+        self.on_missing_group = on_missing_group
 
-    def fit(self, X: ArrayLike, y: ArrayLike, z: ArrayLike) -> NaiveThreshold:
+    def _fit(self, X: NDArray[np.float64], y: NDArray[np.int64], z: NDArray[np.int64]) -> None:
         from fairlearn.postprocessing import ThresholdOptimizer
 
-        X, y, z = _check_xyz(X, y, z, None)
+        seen = np.bincount(z, minlength=self.k_) > 0
+        _check_missing(self, seen, "training row")
         self.model_ = ThresholdOptimizer(
             estimator=base_estimator(self.base_model, self.random_state),
             constraints=self.constraint,
@@ -364,30 +497,19 @@ class NaiveThreshold(FairMethod):
         )
         with _quiet_fairlearn():
             self.model_.fit(X, y, sensitive_features=z)
-        self.groups_ = np.unique(z)
-        self.classes_ = np.array([0, 1])
-        return self
+        self.groups_ = np.flatnonzero(seen)
 
-    def predict_proba(self, X: ArrayLike, z: ArrayLike) -> NDArray[np.float64]:
-        X, _, z = _check_xyz(X, None, z, None)
+    def _proba1(self, X: NDArray[np.float64], z: Any) -> NDArray[np.float64]:
         seen = np.isin(z, self.groups_)
-        with _quiet_fairlearn():
-            out = np.asarray(self.model_._pmf_predict(X, sensitive_features=z), dtype=float)
-        if not np.all(seen):
-            warnings.warn(
-                f"z values {sorted(set(z[~seen].tolist()))} were absent at fit time: those rows "
-                "get the unconstrained base model's probability",
-                UserWarning,
-                stacklevel=2,
-            )
-            out[~seen] = self.model_.estimator_.predict_proba(
-                X.iloc[~seen] if hasattr(X, "iloc") else np.asarray(X)[~seen]
-            )
+        out = np.empty(z.size)
+        if np.any(seen):
+            with _quiet_fairlearn():
+                out[seen] = np.asarray(
+                    self.model_._pmf_predict(X[seen], sensitive_features=z[seen]), dtype=float
+                )[:, 1]
+        if not np.all(seen):  # only with on_missing_group="base"
+            out[~seen] = self.model_.estimator_.predict_proba(X[~seen])[:, 1]
         return out
-
-    def predict(self, X: ArrayLike, z: ArrayLike) -> NDArray[np.int64]:
-        p1 = self.predict_proba(X, z)[:, 1]
-        return (_rng(self.random_state, 1).random(p1.size) < p1).astype(np.int64)
 
 
 # ----- two-step post-processing (Mozannar et al.) -----------------------------------------------
@@ -415,9 +537,14 @@ class TwoStepPostProcessing(FairMethod):
     ``noise_model=None`` (or ``corrected=False``) gives the naive version (``T = I``: ``Z``
     taken as ``A``). Groups (or group-label cells for EO) whose recovered mass is below
     ``min_group_mass`` are left out of the constraints with a ``UserWarning``
-    (``excluded_groups_``). Predictions are randomized with a generator derived from
-    ``random_state``; ``predict_proba`` gives ``p[z, Yhat]``.
+    (``excluded_groups_``). A group code without held-out rows has no accuracy term, so the
+    LP would leave its ``p`` at an arbitrary vertex (all-negative predictions):
+    ``on_missing_group="raise"`` (default) refuses to fit, ``"base"`` fixes its ``p[z, yh] =
+    yh`` (the base model's prediction). Predictions are randomized (see the module
+    docstring); ``predict_proba`` gives ``p[z, Yhat]``.
     """
+
+    randomized = True
 
     def __init__(
         self,
@@ -429,6 +556,7 @@ class TwoStepPostProcessing(FairMethod):
         holdout: float = 0.5,
         corrected: bool = True,
         min_group_mass: float = 1e-3,
+        on_missing_group: str = "raise",
     ) -> None:
         super().__init__(noise_model, base_model, random_state)
         self.constraint = constraint
@@ -436,13 +564,14 @@ class TwoStepPostProcessing(FairMethod):
         self.holdout = holdout
         self.corrected = corrected
         self.min_group_mass = min_group_mass
+        self.on_missing_group = on_missing_group
 
     def _t(self, k: int) -> NDArray[np.float64]:
         if self.corrected and self.noise_model is not None:
             return self.noise_model.T
         return np.eye(k)
 
-    def fit(self, X: ArrayLike, y: ArrayLike, z: ArrayLike) -> TwoStepPostProcessing:
+    def _fit(self, X: NDArray[np.float64], y: NDArray[np.int64], z: NDArray[np.int64]) -> None:
         from scipy.optimize import linprog
         from sklearn.model_selection import train_test_split
 
@@ -451,17 +580,17 @@ class TwoStepPostProcessing(FairMethod):
                 "constraint must be 'equalized_odds' or 'demographic_parity', got "
                 f"{self.constraint!r}"
             )
-        X, y, z = _check_xyz(X, y, z, self.noise_model.k if self.noise_model else None)
-        k = self.k_ = _k(self.noise_model, z)
+        k = self.k_
         idx = np.arange(y.size)
         fit_idx, hold_idx = train_test_split(
             idx, test_size=self.holdout, stratify=y, random_state=self.random_state
         )
-        take = (lambda a, i: a.iloc[i]) if hasattr(X, "iloc") else (lambda a, i: a[i])
         base = base_estimator(self.base_model, self.random_state)
-        self.model_ = base.fit(take(X, fit_idx), y[fit_idx])
-        yh = self.model_.predict(take(X, hold_idx)).astype(np.int64)
+        self.model_ = base.fit(X[fit_idx], y[fit_idx])
+        yh = self.model_.predict(X[hold_idx]).astype(np.int64)
         yy, zz = y[hold_idx], z[hold_idx]
+        seen = np.bincount(zz, minlength=k) > 0
+        _check_missing(self, seen, "held-out row")
         # observed joint P(Z, Y, Yhat) and recovered P(A, Y, Yhat)
         pz = np.zeros((k, 2, 2))
         np.add.at(pz, (zz, yy, yh), 1.0)
@@ -504,21 +633,17 @@ class TwoStepPostProcessing(FairMethod):
         c = -(pz[:, 1, :] - pz[:, 0, :]).ravel()
         a_ub = np.array(rows) if rows else None
         b_ub = np.full(len(rows), float(self.tolerance)) if rows else None
-        res = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=[(0.0, 1.0)] * (2 * k), method="highs")
+        # a code without held-out rows (only with on_missing_group="base"): p[z, yh] = yh
+        bounds = [(0.0, 1.0) if seen[zc] else (float(yc), float(yc))
+                  for zc in range(k) for yc in (0, 1)]  # fmt: skip
+        res = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs")
         if res.status != 0:
             raise ValueError(f"post-processing LP failed: {res.message}")
         self.flip_ = np.clip(res.x.reshape(k, 2), 0.0, 1.0)
-        self.classes_ = np.array([0, 1])
-        return self
 
-    def predict_proba(self, X: ArrayLike, z: ArrayLike) -> NDArray[np.float64]:
-        X, _, z = _check_xyz(X, None, z, self.k_)
+    def _proba1(self, X: NDArray[np.float64], z: Any) -> NDArray[np.float64]:
         yh = self.model_.predict(X).astype(np.int64)
-        return _proba2(self.flip_[z, yh])
-
-    def predict(self, X: ArrayLike, z: ArrayLike) -> NDArray[np.int64]:
-        p1 = self.predict_proba(X, z)[:, 1]
-        return (_rng(self.random_state, 1).random(p1.size) < p1).astype(np.int64)
+        return self.flip_[z, yh]
 
 
 # ----- pre-processing (reweighing) ---------------------------------------------------------------
@@ -557,15 +682,16 @@ class Reweighing(FairMethod):
         self.corrected = corrected
         self.row_weights = row_weights
 
-    def fit(self, X: ArrayLike, y: ArrayLike, z: ArrayLike) -> Reweighing:
+    group_at_predict = False
+
+    def _fit(self, X: NDArray[np.float64], y: NDArray[np.int64], z: NDArray[np.int64]) -> None:
         from scipy.optimize import nnls
 
         if self.row_weights not in ("unbiased", "posterior"):
             raise ValueError(
                 f"row_weights must be 'unbiased' or 'posterior', got {self.row_weights!r}"
             )
-        X, y, z = _check_xyz(X, y, z, self.noise_model.k if self.noise_model else None)
-        k = self.k_ = _k(self.noise_model, z)
+        k = self.k_
         pzy = np.zeros((k, 2))
         np.add.at(pzy, (z, y), 1.0)
         pzy /= pzy.sum()
@@ -594,11 +720,9 @@ class Reweighing(FairMethod):
             raise ValueError("all reweighing weights are zero")
         base = base_estimator(self.base_model, self.random_state)
         self.model_ = base.fit(X, y, **{_weight_name(base): sw * (sw.size / sw.sum())})
-        self.classes_ = np.array([0, 1])
-        return self
 
-    def predict_proba(self, X: ArrayLike, z: ArrayLike) -> NDArray[np.float64]:
-        return self.model_.predict_proba(X)
+    def _proba1(self, X: NDArray[np.float64], z: Any) -> NDArray[np.float64]:
+        return self.model_.predict_proba(X)[:, 1]
 
 
 # ----- registry -----------------------------------------------------------------------------------

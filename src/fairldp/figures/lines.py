@@ -70,6 +70,8 @@ class Lines(FigureKind):
 
                 raise ValueError(f"y: unknown metric {m!r}{closest(m, METRICS.names())}; "
                                  f"registered: {METRICS.names()}")  # fmt: skip
+        # an alias (a former name) stands for the registered metric the table holds
+        object.__setattr__(self, "y", tuple(METRICS.resolve(m) for m in self.y))
         for name in ("row", "col", "hue", "style"):
             axis = getattr(self, name)
             if axis is not None and (axis not in AXES or axis in ("value", "seed", self.x)):

@@ -38,41 +38,21 @@ so ``g`` spreads ``X`` more than the naive ``G`` at small epsilon.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
 
+from fairldp._sklearn import check_sensitive_features
 from fairldp.ldp.estimators import project_simplex
 
 __all__ = ["CorrelationRemoverRepair"]
 
 
-def _features(X: ArrayLike) -> NDArray[np.float64]:
-    try:
-        arr = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"X must be numeric: {e}") from e
-    if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"X must be a non-empty 2-D array, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("X contains NaN or infinite values")
-    return arr
-
-
-def _labels(z: ArrayLike, n: int) -> NDArray[Any]:
-    za = np.asarray(z)
-    if za.ndim != 1 or za.shape[0] != n:
-        raise ValueError(f"groups must be 1-D with {n} entries (rows of X), got {za.shape}")
-    if za.dtype.kind == "f" and not np.all(np.isfinite(za)):
-        raise ValueError("groups contains NaN or infinite values")
-    if za.dtype == object and bool(pd.isna(za).any()):
-        raise ValueError("groups contains missing values")
-    return za
-
-
-class CorrelationRemoverRepair:
+class CorrelationRemoverRepair(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """CorrelationRemover on a (privatized) group, optionally de-attenuated with ``T``.
 
     Parameters
@@ -93,9 +73,14 @@ class CorrelationRemoverRepair:
     (k, d) table ``g`` (output ``X - alpha g[z]``); with ``transition`` also ``group_effects_``
     ``D``, ``posterior_`` ``Post[z, a]`` and ``coef_`` ``B``; without, ``remover_`` (fairlearn).
 
-    ``fit(X, z)`` learns from training rows; ``transform(X, z)`` repairs any rows, ``z`` being
-    their (reported) groups. DataFrames come back as DataFrames with the same columns/index.
+    ``fit(X, sensitive_features=z)`` learns from training rows; ``transform(X,
+    sensitive_features=z)`` repairs any rows, ``z`` being their (reported) groups (requested by
+    default under metadata routing). Output: an array (``set_output(transform="pandas")`` for
+    DataFrames).
     """
+
+    __metadata_request__fit: ClassVar[dict[str, bool]] = {"sensitive_features": True}
+    __metadata_request__transform: ClassVar[dict[str, bool]] = {"sensitive_features": True}
 
     def __init__(
         self,
@@ -109,31 +94,21 @@ class CorrelationRemoverRepair:
         self.transition = transition
         self.pi_floor = pi_floor
 
-    _PARAMS = ("alpha", "groups", "transition", "pi_floor")
+    def _codes(self, z: NDArray[Any], n: int) -> NDArray[np.int64]:
+        codes = pd.Index(self.labels_).get_indexer(z).astype(np.int64)
+        if np.any(codes < 0):
+            bad = z[codes < 0][0]
+            raise ValueError(f"group {bad!r} is not in the domain {self.labels_.tolist()}")
+        return codes
 
-    def get_params(self, deep: bool = True) -> dict[str, object]:
-        return {p: getattr(self, p) for p in self._PARAMS}
-
-    def set_params(self, **params: object) -> CorrelationRemoverRepair:
-        for k, v in params.items():
-            if k not in self._PARAMS:
-                raise ValueError(f"invalid parameter {k!r} for CorrelationRemoverRepair")
-            setattr(self, k, v)
-        return self
-
-    def _codes(self, z: ArrayLike, n: int) -> NDArray[np.int64]:
-        za = _labels(z, n)
-        labels = self.labels_
-        lookup = {v: i for i, v in enumerate(labels.tolist())}
-        try:
-            return np.fromiter((lookup[v] for v in za.tolist()), dtype=np.int64, count=n)
-        except KeyError as e:
-            raise ValueError(f"group {e.args[0]!r} is not in the domain {labels.tolist()}") from e
-
-    def fit(self, X: ArrayLike, z: ArrayLike, y: object = None) -> CorrelationRemoverRepair:
-        """Fit on training features ``X`` (n, d) and their (reported) groups ``z`` (n,)."""
-        Xa = _features(X)
+    def fit(
+        self, X: ArrayLike, y: object = None, *, sensitive_features: ArrayLike | None = None
+    ) -> CorrelationRemoverRepair:
+        """Fit on training features ``X`` (n, d) and their (reported) groups
+        ``sensitive_features`` (n,); ``y`` is ignored."""
+        Xa = validate_data(self, X, reset=True, dtype=np.float64, ensure_min_samples=2)
         n = Xa.shape[0]
+        z = check_sensitive_features(sensitive_features, n, self, "fit")
         a = float(self.alpha)
         if not 0.0 <= a <= 1.0:
             raise ValueError(f"alpha must be in [0, 1], got {self.alpha}")
@@ -144,7 +119,7 @@ class CorrelationRemoverRepair:
         else:
             if self.transition is not None:
                 raise ValueError("groups (the domain in T's order) is required with transition")
-            labels = np.unique(_labels(z, n))
+            labels = np.unique(z)
         if labels.size < 2 or np.unique(labels).size != labels.size:
             raise ValueError("the group domain must hold at least 2 distinct labels")
         self.labels_ = labels
@@ -193,13 +168,13 @@ class CorrelationRemoverRepair:
         self.removal_ = np.linalg.solve(Tm, D)  # g = T^{-1} D
         return self
 
-    def transform(self, X: ArrayLike, z: ArrayLike) -> NDArray[np.float64] | pd.DataFrame:
+    def transform(
+        self, X: ArrayLike, *, sensitive_features: ArrayLike | None = None
+    ) -> NDArray[np.float64]:
         """``X - alpha g(z)``, with ``g`` the fitted removal table."""
-        if not hasattr(self, "removal_"):
-            raise ValueError("CorrelationRemoverRepair is not fitted; call fit first")
-        Xa = _features(X)
-        if Xa.shape[1] != self.removal_.shape[1]:
-            raise ValueError(f"X has {Xa.shape[1]} features, expected {self.removal_.shape[1]}")
+        check_is_fitted(self, "removal_")
+        Xa = validate_data(self, X, reset=False, dtype=np.float64)
+        z = check_sensitive_features(sensitive_features, Xa.shape[0], self, "transform")
         codes = self._codes(z, Xa.shape[0])
         if self.remover_ is not None:
             onehot = np.zeros((Xa.shape[0], self.labels_.size))
@@ -207,9 +182,17 @@ class CorrelationRemoverRepair:
             out = self.remover_.transform(np.hstack([Xa, onehot]))
         else:
             out = Xa - float(self.alpha) * self.removal_[codes]
-        if isinstance(X, pd.DataFrame):
-            return pd.DataFrame(out, index=X.index, columns=X.columns)
-        return out
+        return np.asarray(out, dtype=np.float64)
 
-    def fit_transform(self, X: ArrayLike, z: ArrayLike) -> NDArray[np.float64] | pd.DataFrame:
-        return self.fit(X, z).transform(X, z)
+    def fit_transform(
+        self, X: ArrayLike, y: object = None, *, sensitive_features: ArrayLike | None = None
+    ) -> NDArray[np.float64]:
+        """``fit(...).transform(X, sensitive_features=...)``."""
+        return self.fit(X, y, sensitive_features=sensitive_features).transform(
+            X, sensitive_features=sensitive_features
+        )
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        return tags

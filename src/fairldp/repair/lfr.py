@@ -40,13 +40,15 @@ solved with scipy's L-BFGS-B (bounds ``w in [0, 1]``, ``alpha >= 0``) on at most
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import minimize
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
 
+from fairldp._sklearn import check_sensitive_features
 from fairldp.rng import make_rng
 
 __all__ = ["LearnedFairRepresentation"]
@@ -64,32 +66,14 @@ def _single_thread_blas() -> contextlib.AbstractContextManager[object]:
 _PROB_EPS = 1e-12  # clip of yhat inside the logs (the gradient is 0 where clipped)
 
 
-def _as_features(X: ArrayLike, name: str = "X") -> NDArray[np.float64]:
-    try:
-        arr = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"{name} must be numeric: {e}") from e
-    if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"{name} must be a non-empty 2-D array, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return arr
-
-
 def _group_matrix(
     n: int, groups: ArrayLike | None, group_weights: ArrayLike | None
 ) -> tuple[NDArray[np.float64], NDArray[Any] | None]:
     """Weights ``W`` (n, k) from hard labels or soft weights; the labels (or None)."""
-    if (groups is None) == (group_weights is None):
-        raise ValueError("pass exactly one of groups and group_weights")
+    if groups is not None and group_weights is not None:
+        raise ValueError("pass one of sensitive_features and group_weights, not both")
     if groups is not None:
         g = np.asarray(groups)
-        if g.ndim != 1 or g.shape[0] != n:
-            raise ValueError(f"groups must be 1-D with {n} entries (rows of X), got {g.shape}")
-        if g.dtype.kind == "f" and not np.all(np.isfinite(g)):
-            raise ValueError("groups contains NaN or infinite values")
-        if g.dtype == object and bool(pd.isna(g).any()):  # None / NaN
-            raise ValueError("groups contains missing values")
         labels, codes = np.unique(g, return_inverse=True)
         if labels.size < 2:
             raise ValueError("groups must contain at least 2 distinct groups")
@@ -108,7 +92,9 @@ def _group_matrix(
     return W, None
 
 
-class LearnedFairRepresentation:
+class LearnedFairRepresentation(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     """Zemel et al. (2013) prototype representation with an analytic gradient.
 
     Parameters
@@ -152,25 +138,8 @@ class LearnedFairRepresentation:
         self.max_samples = max_samples
         self.random_state = random_state
 
-    _PARAMS = (
-        "n_prototypes",
-        "reconstruct_weight",
-        "target_weight",
-        "fairness_weight",
-        "max_iter",
-        "max_samples",
-        "random_state",
-    )
-
-    def get_params(self, deep: bool = True) -> dict[str, object]:
-        return {p: getattr(self, p) for p in self._PARAMS}
-
-    def set_params(self, **params: object) -> LearnedFairRepresentation:
-        for k, v in params.items():
-            if k not in self._PARAMS:
-                raise ValueError(f"invalid parameter {k!r} for LearnedFairRepresentation")
-            setattr(self, k, v)
-        return self
+    # the group is requested by default when metadata routing is enabled
+    __metadata_request__fit: ClassVar[dict[str, bool]] = {"sensitive_features": True}
 
     # ------------------------------------------------------------------ objective
     def _unpack(
@@ -251,15 +220,17 @@ class LearnedFairRepresentation:
         self,
         X: ArrayLike,
         y: ArrayLike | None = None,
-        groups: ArrayLike | None = None,
         *,
+        sensitive_features: ArrayLike | None = None,
         group_weights: ArrayLike | None = None,
     ) -> LearnedFairRepresentation:
-        """Fit on features ``X`` (n, d), binary labels ``y`` in {0, 1} and either hard
-        ``groups`` (n,) or soft ``group_weights`` (n, k). ``y`` may be None only if
-        ``target_weight == 0``."""
-        Xa = _as_features(X)
+        """Fit on features ``X`` (n, d), binary labels ``y`` in {0, 1} and either hard groups
+        ``sensitive_features`` (n,) or soft ``group_weights`` (n, k). ``y`` may be None only
+        if ``target_weight == 0``."""
+        Xa = validate_data(self, X, reset=True, dtype=np.float64, ensure_min_samples=2)
         n, d = Xa.shape
+        if group_weights is None:
+            sensitive_features = check_sensitive_features(sensitive_features, n, self, "fit")
         K = int(self.n_prototypes)
         if K < 1:
             raise ValueError(f"n_prototypes must be >= 1, got {self.n_prototypes}")
@@ -281,7 +252,7 @@ class LearnedFairRepresentation:
                 raise ValueError("y contains NaN or infinite values")
             if not np.all((ya == 0) | (ya == 1)):
                 raise ValueError("y must be binary with values in {0, 1}")
-        W, labels = _group_matrix(n, groups, group_weights)
+        W, labels = _group_matrix(n, sensitive_features, group_weights)
 
         seed = self.random_state
         rng = make_rng(seed, "lfr") if seed is not None else np.random.default_rng()
@@ -322,7 +293,7 @@ class LearnedFairRepresentation:
         self.converged_ = bool(res.success)
         total, _, parts = self._loss_grad(res.x, Xs, ya, C)
         self.loss_ = {"total": total, "L_x": parts[0], "L_y": parts[1], "L_z": parts[2]}
-        self.n_features_in_ = d
+        self._n_features_out = K
         return self
 
     @staticmethod
@@ -337,19 +308,19 @@ class LearnedFairRepresentation:
         self,
         X: ArrayLike,
         y: ArrayLike | None = None,
-        groups: ArrayLike | None = None,
         *,
+        sensitive_features: ArrayLike | None = None,
         group_weights: ArrayLike | None = None,
     ) -> NDArray[np.float64]:
-        return self.fit(X, y, groups, group_weights=group_weights).transform(X)
+        """``fit(...).transform(X)`` (the transform needs no group)."""
+        return self.fit(
+            X, y, sensitive_features=sensitive_features, group_weights=group_weights
+        ).transform(X)
 
     # ------------------------------------------------------------------ outputs
     def _check_X(self, X: ArrayLike) -> NDArray[np.float64]:
-        if not hasattr(self, "prototypes_"):
-            raise ValueError("LearnedFairRepresentation is not fitted; call fit first")
-        Xa = _as_features(X)
-        if Xa.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {Xa.shape[1]} features, expected {self.n_features_in_}")
+        check_is_fitted(self, "prototypes_")
+        Xa = validate_data(self, X, reset=False, dtype=np.float64)
         return (Xa - self.mean_) / self.scale_
 
     def transform(self, X: ArrayLike) -> NDArray[np.float64]:

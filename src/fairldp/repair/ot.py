@@ -24,19 +24,26 @@ maps weighted by its posterior ``r[i, a] = P(A=a | z_i, x_i)``
 
 with ``groups="true"`` (or ``"naive"``) ``r`` is one-hot and this is the plain repair.
 Transforms are row-wise and deterministic given the fitted state, and
-``fit_transform(X, g) == fit(X, g).transform(X, g)``: a training row gets the same output in or
-out of sample.
+``fit_transform(X, sensitive_features=g) == fit(X, sensitive_features=g).transform(X,
+sensitive_features=g)``: a training row gets the same output in or out of sample.
+
+Both are scikit-learn transformers; the group is the keyword-only ``sensitive_features=``
+(fairlearn's name), requested by default when metadata routing is enabled, so that
+``make_pipeline(QuantileRepair(), LogisticRegression())`` gets it routed by
+``fit(X, y, sensitive_features=g)`` and ``predict(X, sensitive_features=g)``; a call without it
+raises :class:`~fairldp._sklearn.MissingGroupError` (the label is never taken as the group).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
 
+from fairldp._sklearn import check_sensitive_features
 from fairldp.repair.groups import (
     GROUP_METHODS,
     GroupPosterior,
@@ -52,23 +59,6 @@ RandomState = int | np.random.SeedSequence | np.random.Generator | None
 
 
 # ----- shared helpers -----------------------------------------------------------------------
-def _as_matrix(X: Any) -> NDArray[np.float64]:
-    x = np.asarray(X.to_numpy(dtype=float) if isinstance(X, pd.DataFrame) else X, dtype=float)
-    if x.ndim != 2:
-        raise ValueError(f"X must be 2-D (n_rows, n_features), got shape {x.shape}")
-    if x.shape[0] == 0 or x.shape[1] == 0:
-        raise ValueError(f"X is empty: shape {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("X contains NaN or infinite values")
-    return x
-
-
-def _wrap_like(X: Any, out: NDArray[np.float64]) -> Any:
-    if isinstance(X, pd.DataFrame):
-        return pd.DataFrame(out, index=X.index, columns=X.columns)
-    return out
-
-
 def _check_amount(amount: float) -> float:
     a = float(amount)
     if not 0.0 <= a <= 1.0:  # also rejects NaN
@@ -100,20 +90,33 @@ def _make_rngs(random_state: RandomState, n: int) -> list[np.random.Generator]:
     return [np.random.default_rng(c) for c in ss.spawn(n)]
 
 
-class _GroupRepairBase(BaseEstimator):
+class _GroupRepairBase(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Validation, group posteriors and the row mixing shared by the two repairs."""
+
+    # the group is requested by default when metadata routing is enabled
+    __metadata_request__fit: ClassVar[dict[str, bool]] = {"sensitive_features": True}
+    __metadata_request__transform: ClassVar[dict[str, bool]] = {"sensitive_features": True}
 
     amount: float
     groups: str
     transition: ArrayLike | None
 
+    def _check_x(self, X: Any, reset: bool) -> NDArray[np.float64]:
+        x = validate_data(
+            self, X, reset=reset, dtype=np.float64, ensure_min_samples=2 if reset else 1
+        )
+        if x.shape[1] == 0:  # pragma: no cover - validate_data refuses 0 features
+            raise ValueError(f"X is empty: shape {x.shape}")
+        return x
+
     def _fit_groups(
-        self, X: Any, g: ArrayLike
+        self, X: Any, g: ArrayLike | None
     ) -> tuple[NDArray[np.float64], NDArray[np.intp], int]:
         _check_amount(self.amount)
         if self.groups not in GROUP_METHODS:
             raise ValueError(f"groups must be one of {GROUP_METHODS}, got {self.groups!r}")
-        x = _as_matrix(X)
+        x = self._check_x(X, reset=True)
+        g = check_sensitive_features(g, x.shape[0], self, "fit")
         k = _n_groups(g, self.transition)
         gg = check_groups(g, k, n=x.shape[0])
         use_x = self.groups in ("deconvolution", "posterior")
@@ -121,35 +124,33 @@ class _GroupRepairBase(BaseEstimator):
             gg, x if use_x else None
         )
         self.n_groups_ = k
-        self.n_features_in_ = x.shape[1]
         self.pi_ = self.posterior_.pi_
-        if isinstance(X, pd.DataFrame):
-            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         return x, gg, k
 
-    def _row_weights(self, x: NDArray[np.float64], g: ArrayLike) -> NDArray[np.float64]:
+    def _row_weights(self, x: NDArray[np.float64], g: ArrayLike | None) -> NDArray[np.float64]:
+        g = check_sensitive_features(g, x.shape[0], self, "transform")
         gg = check_groups(g, self.n_groups_, n=x.shape[0])
         use_x = self.groups in ("deconvolution", "posterior")
         return self.posterior_.predict(gg, x if use_x else None)
 
     def _check_transform_input(self, X: Any) -> NDArray[np.float64]:
-        if not hasattr(self, "posterior_"):
-            raise ValueError(f"this {type(self).__name__} is not fitted yet: call fit first")
+        check_is_fitted(self, "posterior_")
         _check_amount(self.amount)
-        x = _as_matrix(X)
-        if x.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {x.shape[1]} features, fitted with {self.n_features_in_}")
-        return x
+        return self._check_x(X, reset=False)
 
-    def fit_transform(self, X: Any, g: ArrayLike) -> Any:
-        """``fit(X, g).transform(X, g)`` (in-sample output equals out-of-sample output)."""
-        return self.fit(X, g).transform(X, g)
+    def fit_transform(
+        self, X: Any, y: Any = None, *, sensitive_features: ArrayLike | None = None
+    ) -> Any:
+        """``fit(X, sensitive_features=g).transform(X, sensitive_features=g)`` (in-sample output
+        equals out-of-sample output); ``y`` is ignored."""
+        return self.fit(X, y, sensitive_features=sensitive_features).transform(
+            X, sensitive_features=sensitive_features
+        )
 
-    def fit(self, X: Any, g: ArrayLike) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def transform(self, X: Any, g: ArrayLike) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        return tags
 
 
 # ----- 1-D quantile repair ------------------------------------------------------------------
@@ -194,11 +195,14 @@ class QuantileRepair(_GroupRepairBase):
         self.transition = transition
         self.n_quantiles = n_quantiles
 
-    def fit(self, X: Any, g: ArrayLike) -> QuantileRepair:
-        """Fit the group CDFs of each column of ``X`` (numeric block) for labels ``g``."""
+    def fit(
+        self, X: Any, y: Any = None, *, sensitive_features: ArrayLike | None = None
+    ) -> QuantileRepair:
+        """Fit the group CDFs of each column of ``X`` (numeric block) for the groups
+        ``sensitive_features`` (``y`` ignored)."""
         if self.n_quantiles is not None and int(self.n_quantiles) < 2:
             raise ValueError(f"n_quantiles must be None or >= 2, got {self.n_quantiles!r}")
-        x, gg, k = self._fit_groups(X, g)
+        x, gg, k = self._fit_groups(X, sensitive_features)
         n = x.shape[0]
         if self.groups in ("true", "naive"):
             w = np.zeros((n, k))
@@ -254,18 +258,18 @@ class QuantileRepair(_GroupRepairBase):
             out[:, j] = acc
         return out
 
-    def transform(self, X: Any, g: ArrayLike) -> Any:
-        """Repair rows ``X`` with labels ``g`` (same kind as in fit): ``(1-lambda) x + lambda
-        sum_a r[i, a] T_a(x_i)``, ``r`` the row's group posterior."""
+    def transform(self, X: Any, *, sensitive_features: ArrayLike | None = None) -> Any:
+        """Repair rows ``X`` of groups ``sensitive_features`` (same kind as in fit):
+        ``(1-lambda) x + lambda sum_a r[i, a] T_a(x_i)``, ``r`` the row's group posterior."""
         x = self._check_transform_input(X)
-        r = self._row_weights(x, g)
+        r = self._row_weights(x, sensitive_features)
         mapped = np.zeros_like(x)
         for a in range(self.n_groups_):
             rows = np.flatnonzero(r[:, a] > 0)
             if rows.size:
                 mapped[rows] += r[rows, a, None] * self._group_map(x[rows], a)
         lam = float(self.amount)
-        return _wrap_like(X, (1.0 - lam) * x + lam * mapped)
+        return (1.0 - lam) * x + lam * mapped
 
 
 # ----- multivariate OT repair ---------------------------------------------------------------
@@ -344,14 +348,17 @@ class OTRepair(_GroupRepairBase):
     def _std(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         return (x - self.mean_) / self.scale_
 
-    def fit(self, X: Any, g: ArrayLike) -> OTRepair:
-        """Fit barycenter, plans and displacement fields on ``X`` (numeric block) and ``g``."""
+    def fit(
+        self, X: Any, y: Any = None, *, sensitive_features: ArrayLike | None = None
+    ) -> OTRepair:
+        """Fit barycenter, plans and displacement fields on ``X`` (numeric block) and the groups
+        ``sensitive_features`` (``y`` ignored)."""
         import ot
         from sklearn.neighbors import NearestNeighbors
 
         if int(self.max_samples) < 2 or int(self.n_neighbors) < 1 or int(self.max_iter) < 1:
             raise ValueError("max_samples must be >= 2, n_neighbors and max_iter >= 1")
-        x, gg, k = self._fit_groups(X, g)
+        x, gg, k = self._fit_groups(X, sensitive_features)
         n = x.shape[0]
         if self.standardize:
             self.mean_ = x.mean(axis=0)
@@ -438,14 +445,14 @@ class OTRepair(_GroupRepairBase):
             out += self.shift_[a]
         return out
 
-    def transform(self, X: Any, g: ArrayLike) -> Any:
+    def transform(self, X: Any, *, sensitive_features: ArrayLike | None = None) -> Any:
         """Repair rows: ``x + lambda sum_a r[i, a] d_a(x_i)``, ``r`` the row's group posterior."""
         x = self._check_transform_input(X)
-        r = self._row_weights(x, g)
+        r = self._row_weights(x, sensitive_features)
         xs = self._std(x)
         disp = np.zeros_like(x)
         for a in range(self.n_groups_):
             rows = np.flatnonzero(r[:, a] > 0)
             if rows.size:
                 disp[rows] += r[rows, a, None] * self._displacement(xs[rows], a)
-        return _wrap_like(X, x + float(self.amount) * disp * self.scale_)
+        return x + float(self.amount) * disp * self.scale_

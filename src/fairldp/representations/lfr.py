@@ -63,7 +63,7 @@ class LFR(GroupRepresentation):
             max_iter=self.max_iter, max_samples=self.max_samples, random_state=random_state,
         )  # fmt: skip
         if self.groups in ("naive", "true"):
-            est.fit(x_tr, y, groups.train)
+            est.fit(x_tr, y, sensitive_features=groups.train)
         elif self.groups == "deconvolution":  # unbiased signed weights T^-T e_z
             w = deconvolution_weights(groups.train, groups.noise.T)
             est.fit(x_tr, y, group_weights=w)

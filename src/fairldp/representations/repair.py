@@ -76,9 +76,9 @@ class _NumericRepair(GroupRepresentation):
         est = self._estimator(self.transition(g), random_state)
         x_tr = train[numeric].to_numpy(np.float64)
         x_te = test[numeric].to_numpy(np.float64)
-        est.fit(x_tr, g.train)
-        full = {"train": np.asarray(est.transform(x_tr, g.train)),
-                "test": np.asarray(est.transform(x_te, g.test))}  # fmt: skip
+        est.fit(x_tr, sensitive_features=g.train)
+        full = {"train": np.asarray(est.transform(x_tr, sensitive_features=g.train)),
+                "test": np.asarray(est.transform(x_te, sensitive_features=g.test))}  # fmt: skip
         raw = {"train": x_tr, "test": x_te}
         base = {"train": encode(train, layout, drop_group=True),
                 "test": encode(test, layout, drop_group=True)}  # fmt: skip
@@ -161,10 +161,9 @@ class CorrelationRemover(GroupRepresentation):
         x_te = encode(test, layout, drop_group=True)
         est = CorrelationRemoverRepair(alpha=float(self.alpha), groups=g.k,
                                        transition=self.transition(g))  # fmt: skip
-        est.fit(x_tr.to_numpy(np.float64), g.train)
+        est.fit(x_tr.to_numpy(np.float64), sensitive_features=g.train)
         cols = list(x_tr.columns)
-        return [Fitted(
-            None,
-            pd.DataFrame(est.transform(x_tr.to_numpy(np.float64), g.train), columns=cols),
-            pd.DataFrame(est.transform(x_te.to_numpy(np.float64), g.test), columns=cols),
-        )]  # fmt: skip
+        out = {part: pd.DataFrame(est.transform(x.to_numpy(np.float64), sensitive_features=z),
+                                  columns=cols)
+               for part, x, z in (("train", x_tr, g.train), ("test", x_te, g.test))}  # fmt: skip
+        return [Fitted(None, out["train"], out["test"])]

@@ -104,12 +104,14 @@ def evaluate(
         if (sizes.to_numpy() != expected).any():
             bad = dict(zip(KEYS, sizes.index[sizes.to_numpy() != expected][0], strict=True))
             raise ValueError(f"{dataset}: predictions {bad} do not cover all test rows")
+        spec = get_dataset(dataset)
+        reference = spec.reference if attribute == spec.protected else None
         rows = []
         for name in audits:
             audit = AUDITS.get(name)
             sub = df[df["z"] >= 0] if audit.needs_groups else df
             if not sub.empty:
-                rows.append(_long(audit.table(sub, KEYS), name))
+                rows.append(_long(audit.table(sub, KEYS, reference=reference), name))
         table = pd.concat(rows, ignore_index=True)
         table["amount"] = table["amount"].replace(_NO_AMOUNT, np.nan)
         write_parquet(table, out, meta={"dataset": dataset, "learner": learner,

@@ -65,9 +65,9 @@ def fit_predict(
     x_te = block.test[keep].to_numpy(np.float64)
     est = make_method(method, noise, model, derive_int_seed(block.seed, "model", dataset, model,
                                                            method), **params)  # fmt: skip
-    est.fit(x_tr, block.y_train.astype(np.int64), z_tr)
-    score = np.asarray(est.predict_proba(x_te, z_te)[:, 1], dtype=np.float64)
-    return score, np.asarray(est.predict(x_te, z_te), dtype=np.int8)
+    est.fit(x_tr, block.y_train.astype(np.int64), sensitive_features=z_tr)
+    score = np.asarray(est.predict_proba(x_te, sensitive_features=z_te)[:, 1], dtype=np.float64)
+    return score, np.asarray(est.predict(x_te, sensitive_features=z_te), dtype=np.int8)
 
 
 def learn(

@@ -1,0 +1,86 @@
+"""scikit-learn conventions shared by fairldp's estimators.
+
+The group (true or privatized sensitive attribute) is passed as fairlearn passes it: the
+keyword-only ``sensitive_features=`` of ``fit``, ``transform``, ``predict`` (never positionally,
+where scikit-learn passes ``y``). Inside a ``Pipeline``, ``cross_val_score`` or
+``GridSearchCV`` it is routed as metadata::
+
+    sklearn.set_config(enable_metadata_routing=True)
+    est.set_fit_request(sensitive_features=True)   # and set_transform_request / ...
+
+A method that needs the group and does not get it raises :class:`MissingGroupError`, never
+takes the label (or anything else) as the group.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["GROUP_HINT", "MissingGroupError", "check_sensitive_features"]
+
+GROUP_HINT = (
+    "pass the group as fairlearn does, e.g. fit(X, y, sensitive_features=z); inside a Pipeline, "
+    "cross_val_score or GridSearchCV enable metadata routing "
+    "(sklearn.set_config(enable_metadata_routing=True)) and request it with "
+    "set_fit_request(sensitive_features=True) (and set_transform_request / "
+    "set_predict_request / set_score_request where the method uses it)"
+)
+
+
+class MissingGroupError(TypeError):
+    """A method that needs ``sensitive_features`` was called without it."""
+
+
+def check_sensitive_features(
+    sensitive_features: ArrayLike | None, n: int, owner: Any, method: str
+) -> NDArray[Any]:
+    """``sensitive_features`` as a 1-D array of ``n`` values, with no missing value.
+
+    A one-column DataFrame (or ``(n, 1)`` array) is flattened; ``None`` raises
+    :class:`MissingGroupError` naming ``owner.method`` and how to pass the group.
+    """
+    name = f"{type(owner).__name__}.{method}"
+    if sensitive_features is None:
+        raise MissingGroupError(f"{name} needs the group: {GROUP_HINT}")
+    s = sensitive_features
+    if isinstance(s, pd.DataFrame):
+        if s.shape[1] != 1:
+            raise ValueError(f"{name}: sensitive_features must be one column, got {s.shape[1]}")
+        s = s.iloc[:, 0]
+    arr = np.asarray(s)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise ValueError(
+            f"{name}: sensitive_features must be 1-D with {n} entries (rows of X), "
+            f"got shape {arr.shape}"
+        )
+    if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}: sensitive_features contains NaN or infinite values")
+    if arr.dtype.kind == "O" and bool(pd.isna(arr).any()):
+        raise ValueError(f"{name}: sensitive_features contains missing values (None/NaN)")
+    return arr
+
+
+def group_codes(groups: NDArray[Any], k: int | None, owner: Any) -> NDArray[np.int64]:
+    """Integer group codes in ``[0, k)`` (``k``: the declared domain; None: ``max + 1``)."""
+    name = type(owner).__name__
+    if groups.dtype.kind == "f" and np.all(groups == np.round(groups)):
+        groups = groups.astype(np.int64)
+    if groups.dtype.kind not in "iu":
+        raise ValueError(
+            f"{name}: sensitive_features must be integer group codes in [0, k), got dtype "
+            f"{groups.dtype} (encode labels first, e.g. with pandas.factorize)"
+        )
+    if groups.size and groups.min() < 0:
+        raise ValueError(f"{name}: group codes must be >= 0, found {int(groups.min())}")
+    if k is not None and groups.size and groups.max() >= k:
+        bad = sorted(set(groups[groups >= k].tolist()))[:5]
+        raise ValueError(
+            f"{name}: group codes must lie in [0, {k}) (the noise model's domain), found {bad}"
+        )
+    return groups.astype(np.int64, copy=False)
