@@ -9,6 +9,11 @@ Python call, so they are timed on the first m users (m = min(n, M)) and the time
 extrapolated linearly to n (both their client loop and their aggregation are linear in n);
 this is stated in the output. Writes benchmarks/out/ldp.md and prints it (``--only N,K``:
 re-measure one ``(n, k)`` cell and print it without writing the file or the memory table).
+
+Also measured: SHE with float32 reports (``perturb(..., dtype=np.float32)``) against float64
+and the peer (wall time, as the main table; target 30x faster than multi-freq-ldpy at n = 1e6,
+k = 10), and the exact noise model (``NoiseModel``) of BLH/OLH at k = 74 (Adult's age domain),
+computed from cold caches, in CPU time (``time.process_time``), target < 1 s.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fairldp.fair import noise
 from fairldp.ldp import get_protocol
 from fairldp.ldp.reports import chunk_rows
 
@@ -44,6 +50,78 @@ def median_time(fn: Callable[[], object], reps: int) -> float:
         fn()
         ts.append(time.perf_counter() - t)
     return statistics.median(ts)
+
+
+def median_cpu(fn: Callable[[], object], reps: int) -> float:
+    """Median CPU time (``time.process_time``: all threads of this process) of ``fn``."""
+    ts = []
+    for _ in range(reps):
+        t = time.process_time()
+        fn()
+        ts.append(time.process_time() - t)
+    return statistics.median(ts)
+
+
+def noise_model_lines(reps: int) -> list[str]:
+    """CPU time of the exact BLH/OLH noise model at k = 74, from cold caches."""
+    k = 74
+    lines = [
+        "",
+        f"## Exact noise model of local hashing at k = {k} (CPU time, cold caches, target < 1 s)",
+        "",
+        "| protocol | eps | g | tie_break | CPU | max row-sum error |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, eps in (("blh", 1.0), ("blh", 4.0), ("olh", 0.5), ("olh", 1.0), ("olh", 2.0)):
+        for tie_break in ("random", "smallest"):
+            pr = get_protocol(name, eps, k)
+
+            def build(pr=pr, tie_break=tie_break) -> noise.NoiseModel:
+                noise._lh_floor_patterns.cache_clear()
+                noise._lh_random_b.cache_clear()
+                return noise.NoiseModel(pr, tie_break=tie_break, max_condition=float("inf"))
+
+            cpu = median_cpu(build, reps)
+            err = float(abs(build().T.sum(axis=1) - 1).max())
+            lines.append(f"| {name} | {eps} | {pr.g} | {tie_break} | {fmt_t(cpu)} | {err:.1e} |")
+    return lines
+
+
+def she_dtype_lines(x_all: np.ndarray, n: int, k: int, reps: int, peers: dict) -> list[str]:
+    """SHE perturb + estimate with float64 and float32 reports, and against the peer."""
+    x = x_all[:n] % k
+    pr = get_protocol("she", EPS, k)
+    lines = [
+        "",
+        f"## SHE reports: float64 vs float32 (n = {n:.0e}, k = {k}, wall time, median of {reps})",
+        "",
+        "| dtype | perturb | estimate | total | vs float64 | multi-freq-ldpy (extrap.) "
+        "| x faster |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    r = peers.get(("multi-freq-ldpy", "she", k))
+    peer = None
+    if r is not None and r["perturb"] is not None:
+        peer = (r["perturb"] + r["estimate"]) * n / r["m"]
+    totals = {}
+    for dt in (np.float64, np.float32):
+        rep = pr.perturb(x, np.random.default_rng(1), dtype=dt)
+        tp = median_time(lambda dt=dt: pr.perturb(x, np.random.default_rng(1), dtype=dt), reps)
+        te = median_time(lambda rep=rep: pr.estimate(rep), reps)
+        del rep
+        totals[dt] = tp + te
+        speed = totals[np.float64] / totals[dt]
+        vs_peer = "n/a" if peer is None else f"{peer / totals[dt]:,.1f}x"
+        lines.append(
+            f"| {np.dtype(dt).name} | {fmt_t(tp)} | {fmt_t(te)} | {fmt_t(tp + te)} | "
+            f"{speed:.2f}x | {fmt_t(peer)} | {vs_peer} |"
+        )
+    if peer is None:
+        lines.append(
+            "\nPeer not measured (benchmarks/.venv-peers missing): only the float32 / float64 "
+            "speed ratio of fairldp itself is reported."
+        )
+    return lines
 
 
 def run_peers(x: np.ndarray, tasks: list[dict]) -> dict[tuple, dict]:
@@ -188,6 +266,11 @@ def main() -> None:
         lines.append(
             f"| oue | {k} | {fmt_t(tu)} | {fmt_t(ta)} | {tu / ta:.2f}x | n*k uniforms at once |"
         )
+
+    # ---- SHE float32 reports, and the LH noise model --------------------------------------
+    k_she = 10 if 10 in ks else ks[0]
+    lines += she_dtype_lines(x_all, max(ns), k_she, 5 if not args.quick else 2, peers)
+    lines += noise_model_lines(3 if not args.quick else 1)
 
     if args.only:
         print("\n".join(lines))

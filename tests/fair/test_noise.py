@@ -16,10 +16,10 @@ Z_MAX = 4.5
 
 
 def _mc_transition(proto, prior, n_per, seed):
-    """Monte-Carlo decoded frequencies: ``n_per`` users per true value."""
+    """Monte-Carlo decoded frequencies (smallest-index ties): ``n_per`` users per value."""
     k = proto.k
     x = np.repeat(np.arange(k), n_per)
-    z = decode(proto, proto.perturb(x, np.random.default_rng(seed)), prior)
+    z = decode(proto, proto.perturb(x, np.random.default_rng(seed)), prior, tie_break="smallest")
     return np.stack([np.bincount(z[x == a], minlength=k) / n_per for a in range(k)])
 
 
@@ -30,7 +30,7 @@ def _mc_transition(proto, prior, n_per, seed):
 )
 def test_transition_matches_monte_carlo(name, k, eps, prior):
     proto = get_protocol(name, eps, k)
-    t = transition_matrix(proto, prior)
+    t = transition_matrix(proto, prior, tie_break="smallest")
     assert t.shape == (k, k)
     np.testing.assert_allclose(t.sum(axis=1), 1.0, atol=1e-12)
     assert np.all(t >= 0)
@@ -45,7 +45,7 @@ def test_transition_matches_monte_carlo(name, k, eps, prior):
 
 
 @pytest.mark.parametrize("name", EXACT)
-@pytest.mark.parametrize(("k", "eps"), [(4, 1.0), (6, 0.5)])
+@pytest.mark.parametrize(("k", "eps"), [(4, 1.0), (6, 0.5), (5, 3.0)])  # OLH g = 4, 3, 21
 def test_random_tie_break_matches_monte_carlo(name, k, eps):
     proto = get_protocol(name, eps, k)
     t = transition_matrix(proto, tie_break="random")
@@ -61,12 +61,13 @@ def test_random_tie_break_matches_monte_carlo(name, k, eps):
 
 def test_ss_needs_random_tie_break_when_omega_is_large():
     proto = get_protocol("ss", 0.5, 6)
-    assert proto.omega >= 2
-    # smallest-index decoding never outputs the omega - 1 largest values: T singular
-    with pytest.raises(NoiseModelError, match="'random' helps"):
-        NoiseModel(proto)
-    nm = NoiseModel(proto, tie_break="random")
-    assert nm.condition < 50
+    assert proto.omega == 2
+    # smallest-index decoding never outputs the omega - 1 largest values: T singular, and the
+    # error names them and the alternative
+    with pytest.raises(NoiseModelError, match=r"value\(s\) \[5\] are never decoded.*'random'"):
+        NoiseModel(proto, tie_break="smallest")
+    nm = NoiseModel(proto)  # tie_break="random" is the default
+    assert nm.tie_break == "random" and nm.condition < 50
     with pytest.raises(ValueError, match="needs rng"):
         nm.decode(proto.perturb(np.arange(6), np.random.default_rng(0)))
     with pytest.raises(ValueError, match="uniform prior only"):
@@ -84,11 +85,17 @@ def test_ue_uniform_decoding_is_smallest_set_bit():
     from fairldp.ldp import BitReports
 
     proto = get_protocol("oue", 1.0, 4)
-    bits = np.array([[0, 1, 1, 0], [0, 0, 0, 0], [1, 0, 0, 1], [0, 0, 0, 1]])
-    np.testing.assert_array_equal(decode(proto, BitReports.from_bits(bits)), [1, 0, 0, 3])
+    bits = BitReports.from_bits(np.array([[0, 1, 1, 0], [0, 0, 0, 0], [1, 0, 0, 1], [0, 0, 0, 1]]))
+    np.testing.assert_array_equal(decode(proto, bits, tie_break="smallest"), [1, 0, 0, 3])
     # a strong prior on value 3 overrides a set bit elsewhere when out-weighing e^eps
     prior = np.array([0.05, 0.05, 0.05, 0.85])
-    np.testing.assert_array_equal(decode(proto, BitReports.from_bits(bits), prior), [3, 3, 3, 3])
+    np.testing.assert_array_equal(decode(proto, bits, prior, tie_break="smallest"), [3, 3, 3, 3])
+    # uniform ties: a value of S, uniformly; GRR needs no generator (no ties)
+    rng = np.random.default_rng(0)
+    z = np.stack([decode(proto, bits, rng=rng) for _ in range(200)])
+    assert set(np.unique(z[:, 0])) == {1, 2} and set(np.unique(z[:, 1])) == {0, 1, 2, 3}
+    assert np.all(z[:, 3] == 3)
+    np.testing.assert_array_equal(decode(get_protocol("grr", 1.0, 4), [2, 0]), [2, 0])
 
 
 def test_lh_is_not_the_independent_hash_model():
@@ -102,15 +109,24 @@ def test_lh_is_not_the_independent_hash_model():
 
 
 def test_she_decoding_and_unnormalized_rows():
-    from fairldp.fair.noise import _she_matrix, check_prior
+    from fairldp.fair.noise import _she_matrix, _she_uniform_matrix, check_prior
 
     proto = get_protocol("she", 2.0, 3)
     y = np.array([[1.2, 3.0, -0.5], [-1.0, -2.0, -0.1], [0.9, 0.2, 0.95]])
     # scores clip(2y - 1, -1, 1): saturated ties go to the smallest index
-    np.testing.assert_array_equal(decode(proto, y), [0, 0, 2])
-    # quadrature and atoms account for all the mass without normalization
+    np.testing.assert_array_equal(decode(proto, y, tie_break="smallest"), [0, 0, 2])
+    # float32 reports decode the same
+    np.testing.assert_array_equal(
+        decode(proto, y.astype(np.float32), tie_break="smallest"), [0, 0, 2]
+    )
+    # quadrature and atoms account for all the mass without normalization; the uniform-prior
+    # closed form agrees with the general quadrature
     t = _she_matrix(proto, check_prior(None, 3))
     np.testing.assert_allclose(t.sum(axis=1), 1.0, atol=1e-12)
+    for tb in ("smallest", "random"):
+        u = _she_uniform_matrix(proto, tb)
+        np.testing.assert_allclose(u.sum(axis=1), 1.0, atol=1e-12)
+    np.testing.assert_allclose(_she_uniform_matrix(proto, "smallest"), t, atol=1e-12)
 
 
 def test_lh_larger_domain():
@@ -130,7 +146,7 @@ def test_recovered_joint_is_unbiased(name):
     p_aw = np.array([[0.20, 0.05, 0.10], [0.05, 0.25, 0.05], [0.10, 0.05, 0.15]])
     cells = rng.choice(p_aw.size, size=n, p=p_aw.ravel())
     a, w = np.divmod(cells, 3)
-    z = nm.decode(proto.perturb(a, rng))
+    z = nm.decode(proto.perturb(a, rng), rng)
     emp = np.zeros((k, 3))
     np.add.at(emp, (z, w), 1.0 / n)
     rec = nm.recover(emp)
@@ -162,8 +178,12 @@ def test_ill_conditioned_raises():
         NoiseModel(get_protocol("grr", 1e-5, 2))
     assert issubclass(NoiseModelError, ValueError)
     # a skewed decoding prior (0.4 / 0.1 > e^eps) means value 3 is never decoded: T singular
-    with pytest.raises(NoiseModelError, match="singular or ill-conditioned"):
+    with pytest.raises(NoiseModelError, match=r"\[3\] are never decoded; use a less skewed"):
+        NoiseModel(get_protocol("oue", 1.0, 4), prior=[0.4, 0.3, 0.2, 0.1], tie_break="smallest")
+    # random ties need the uniform prior (GRR has no ties: any prior)
+    with pytest.raises(ValueError, match=r"uniform prior only.*tie_break='smallest'"):
         NoiseModel(get_protocol("oue", 1.0, 4), prior=[0.4, 0.3, 0.2, 0.1])
+    NoiseModel(get_protocol("grr", 1.0, 4), prior=[0.4, 0.3, 0.2, 0.1])
     # a custom threshold
     with pytest.raises(NoiseModelError):
         NoiseModel(get_protocol("grr", 1.0, 2), max_condition=1.5)
@@ -172,3 +192,33 @@ def test_ill_conditioned_raises():
 def test_invalid_prior():
     with pytest.raises(ValueError, match="prior"):
         NoiseModel(get_protocol("grr", 1.0, 3), prior=[0.5, 0.5, 0.0])
+
+
+def test_lh_bucket_statistics_two_ways(monkeypatch):
+    # B[a, z] = E[1[H(a) = H(z)] / N_z] by per-bucket matrix products (small g) and by
+    # within-bucket pairs (large g) agree; B is symmetric with rows summing to one
+    # (sum_z 1[H(a) = H(z)] / N_z = 1) and trace E[#non-empty buckets] <= min(g, k)
+    from fairldp.fair import noise
+
+    for k, g in [(9, 3), (16, 5), (12, 2)]:
+        gemm = noise._lh_random_b.__wrapped__(k, g)
+        monkeypatch.setattr(noise, "_LH_GEMM_MAX_G", 0)
+        pairs = noise._lh_random_b.__wrapped__(k, g)
+        monkeypatch.undo()
+        np.testing.assert_allclose(gemm, pairs, atol=1e-14)
+        np.testing.assert_allclose(gemm, gemm.T, atol=1e-15)
+        np.testing.assert_allclose(gemm.sum(axis=1), 1.0, atol=1e-12)
+        assert 1.0 < np.trace(gemm) <= min(g, k)
+
+
+def test_lh_size_limit_is_a_clear_error():
+    # OLH at eps = 8 has g = 2982 buckets: the exact integration over the hash family is
+    # refused up front, naming the sizes and the limit
+    with pytest.raises(NoiseModelError, match=r"k=74, g=2982\).*above the limit"):
+        NoiseModel(get_protocol("olh", 8.0, 74))
+    # eps >= ln(2^31 - 1): g = P and the hash is injective on the domain (no limit): the
+    # report is the own bucket (p), another value's (q each) or one of the g - k empty ones
+    # (q each, decoded uniformly): T = (p - q) I + q g / k
+    proto = get_protocol("olh", 30.0, 74)
+    nm = NoiseModel(proto)
+    np.testing.assert_allclose(nm.T, (proto.p - proto.q) * np.eye(74) + proto.q * proto.g / 74)

@@ -3,18 +3,23 @@ independent of chunking."""
 
 from __future__ import annotations
 
+import pickle
 import tracemalloc
 
 import numpy as np
 import pytest
 
-from fairldp.ldp import BitReports, HashReports, get_protocol
+from fairldp.ldp import BitReports, CodeReports, HashReports, Reports, get_protocol
 from fairldp.rng import make_rng
 
 
-@pytest.mark.parametrize("eps", [0, -1.0, np.nan, np.inf, -np.inf, True, "one", None])
+@pytest.mark.parametrize(
+    "eps", [0, -1.0, np.nan, np.inf, -np.inf, True, "one", None, 1e-300, 1e-7, 1001.0]
+)
 def test_bad_epsilon(name: str, eps: object) -> None:
-    with pytest.raises(ValueError, match=r"epsilon must be a finite number > 0"):
+    with pytest.raises(
+        ValueError, match=r"epsilon must be a finite number > 0 in the supported range \[1e-06"
+    ):
         get_protocol(name, eps, 5)  # type: ignore[arg-type]
 
 
@@ -43,7 +48,9 @@ def test_bad_codes(name: str, x: object, msg: str) -> None:
 
 
 def test_bad_protocol_name_and_reports() -> None:
-    with pytest.raises(ValueError, match=r"unknown LDP protocol 'rappor2'; registered: \['grr', 'sue'"):
+    with pytest.raises(
+        ValueError, match=r"unknown LDP protocol 'rappor2'; registered: \['grr', 'sue'"
+    ):
         get_protocol("rappor2", 1.0, 5)
     with pytest.raises(ValueError, match=r"reports must hold codes in \[0, 5\)"):
         get_protocol("grr", 1.0, 5).estimate([0, 7])
@@ -132,3 +139,45 @@ def test_packed_column_sums(k: int, n: int) -> None:
     bits = np.random.default_rng(k * n).random((n, k)) < 0.3
     packed = BitReports.from_bits(bits)
     np.testing.assert_array_equal(packed.column_sums(), bits.sum(axis=0))
+
+
+def test_one_report_interface(name: str) -> None:
+    # every protocol's reports: len, k, rows, iter_rows, column_sums, nbytes; generic code
+    # (aggregation, encoding, decoding) needs no branching on the protocol family
+    k, n = 7, 203
+    pr = get_protocol(name, 1.0, k)
+    x = np.random.default_rng(0).integers(0, k, n)
+    rep = pr.perturb(x, np.random.default_rng(1))
+    assert isinstance(rep, Reports) and len(rep) == n and rep.k == k
+    assert rep.nbytes == pr.report_nbytes(n)
+    rows = rep.rows()
+    assert rows.shape == (n, k)
+    np.testing.assert_array_equal(rows, pr.encode(rep))
+    np.testing.assert_array_equal(rep.rows(5, 9), rows[5:9])
+    blocks = list(rep.iter_rows(40))  # 40 entries: blocks of 8 rows
+    assert [s for s, _ in blocks] == list(range(0, n, 8))
+    np.testing.assert_array_equal(np.concatenate([b for _, b in blocks]), rows)
+    np.testing.assert_allclose(rep.column_sums(), rows.sum(axis=0, dtype=float), rtol=1e-12)
+    np.testing.assert_allclose(pr.support(rep), rep.column_sums(), rtol=1e-12)
+    if rep.indicator:
+        assert rows.dtype == np.uint8 and set(np.unique(rows)) <= {0, 1}
+        if name in ("grr", "adp") and isinstance(rep, CodeReports):  # the support is {report}
+            np.testing.assert_array_equal(rows.argmax(axis=1), rep)
+    else:
+        assert name == "she" and rows.dtype == np.float64
+    with pytest.raises(ValueError, match=r"domain of size 7, not k = 8|non-empty \(n, 8\)"):
+        get_protocol(name, 1.0, k + 1).estimate(rep)
+
+
+def test_grr_reports_are_code_arrays() -> None:
+    pr = get_protocol("grr", 1.0, 5)
+    rep = pr.perturb(np.arange(20) % 5, np.random.default_rng(0))
+    assert isinstance(rep, CodeReports) and isinstance(rep, np.ndarray) and rep.dtype == np.int64
+    assert rep[3:7].k == 5 and len(rep[3:7]) == 4  # slices are reports too
+    assert type(rep == 2) is np.ndarray and type(rep + 1) is np.ndarray  # arithmetic: arrays
+    assert np.bincount(rep, minlength=5).sum() == 20
+    again = pickle.loads(pickle.dumps(rep))
+    assert isinstance(again, CodeReports) and again.k == 5
+    np.testing.assert_array_equal(again, rep)
+    # plain arrays are accepted (and validated) wherever reports are expected
+    np.testing.assert_array_equal(pr.support(np.asarray(rep)), pr.support(rep))

@@ -41,7 +41,9 @@ def test_split_budgets_and_streams(budget_split: str) -> None:
     rng = make_rng(1, "perturb", "toy", "grr", 2.0, "race")
     np.testing.assert_array_equal(part.reports, part.protocol.perturb(cols["race"], rng))
     # ... so the attribute order does not matter
-    rev = privatize(dict(reversed(cols.items())), KS, "grr", 2.0, budget_split, seed=1, dataset="toy")
+    rev = privatize(
+        dict(reversed(cols.items())), KS, "grr", 2.0, budget_split, seed=1, dataset="toy"
+    )
     np.testing.assert_array_equal(rev.parts[1].reports, part.reports)
     x, names = res.features()
     assert x.shape == (N, 10) and names[:3] == ["sex=0", "sex=1", "race=0"]
@@ -109,3 +111,27 @@ def test_privatize_column_stream_key() -> None:
     rng = make_rng(9, "perturb", "d", "olh", 2.0, "z")
     b = a.protocol.perturb(x, rng)
     np.testing.assert_array_equal(a.reports.y, b.y)
+
+
+def test_report_memory_is_checked_before_allocating() -> None:
+    # combined over a 10^9-value product domain: OUE would need n k / 8 = 12.5 GB of packed
+    # bits for 100 users; the error names the domain, the estimate and the limit
+    n = 100
+    cols = {a: np.zeros(n, dtype=int) for a in "abc"}
+    ks = dict.fromkeys("abc", 1000)
+    with pytest.raises(
+        ValueError,
+        match=r"product domain of size 1000000000 \(= 1000 x 1000 x 1000\) for n = 100 users "
+        r"would allocate about 11.6 GiB \(12500000000 bytes\).*max_report_bytes = 4294967296",
+    ):
+        privatize(cols, ks, "oue", 1.0, "combined", seed=0, dataset="t")
+    # the limit is a keyword argument (None: no check); it covers every budget split
+    with pytest.raises(ValueError, match=r"would allocate .*\(240000 bytes\).*= 1000 "):
+        privatize(columns(), KS, "she", 1.0, "uniform", seed=0, dataset="t", max_report_bytes=1000)
+    res = privatize(
+        columns(), KS, "oue", 1.0, "combined", seed=0, dataset="t", max_report_bytes=None
+    )
+    assert res.parts[0].reports.nbytes == -(-N * 30 // 8)
+    # codes of a product domain beyond int64 would wrap around: refused
+    with pytest.raises(ValueError, match="too large for int64 codes"):
+        privatize(cols, dict.fromkeys("abc", 2**22), "grr", 1.0, "combined", seed=0, dataset="t")

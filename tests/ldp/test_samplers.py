@@ -121,3 +121,42 @@ def test_she_noise_is_laplace_and_finite(eps: float) -> None:
     assert stats.kstest(own, stats.laplace(scale=s.scale).cdf).pvalue > ALPHA
     # the aggregate: column sums
     np.testing.assert_allclose(s.support(y), y.sum(axis=0), rtol=1e-12, atol=1e-9 * s.scale)
+
+
+def test_she_float32_reports_match_the_float64_ones() -> None:
+    # dtype=float32 uses the same float64 uniforms and computes the rest in float32: every
+    # entry is within a few float32 roundings of the float64 report's (the documented bound
+    # 2^-21 (|noise| + b + |y|)), for any block size; column sums are accumulated in float64,
+    # so the estimate moves by at most the sum of those errors over n
+    k, n = 7, 3_001
+    s = SHE(1.0, k)
+    x = np.random.default_rng(1).integers(0, k, n)
+    ref = s.perturb(x, np.random.default_rng(2))
+    bound = 2.0**-21 * (np.abs(ref - np.eye(k)[x]) + s.scale + np.abs(ref))
+    first = None
+    for chunk in (8, 1 << 30):
+        s.chunk_elements = chunk
+        y = s.perturb(x, np.random.default_rng(2), dtype=np.float32)
+        assert y.dtype == np.float32 and y.nbytes == s.report_nbytes(n, np.float32)
+        assert np.all(np.abs(y - ref) <= bound)
+        first = y if first is None else first
+        np.testing.assert_array_equal(y, first)  # block size never changes the reports
+    assert np.all(np.abs(s.estimate(y) - s.estimate(ref)) <= bound.sum(axis=0) / n + 1e-12)
+    assert s.encode(y).dtype == np.float32
+    with pytest.raises(ValueError, match="dtype must be float64 or float32"):
+        s.perturb(x, np.random.default_rng(2), dtype=np.float16)
+
+
+@pytest.mark.parametrize("eps", [0.01, 1.0, 50.0])
+def test_she_float32_noise_is_laplace(eps: float) -> None:
+    # the float32 path keeps the float64 sampler's law: KS against Laplace(2/eps), bounded
+    # support (53 b ln 2, up to float32 rounding), symmetric signs
+    k, n = 5, 40_000
+    s = SHE(eps, k)
+    x = np.random.default_rng(5).integers(0, k, n)
+    y = s.perturb(x, np.random.default_rng(6), dtype=np.float32)
+    noise = y.astype(np.float64) - np.eye(k)[x]
+    assert np.all(np.isfinite(noise))
+    assert np.abs(noise).max() <= 53 * s.scale * math.log(2) * (1 + 1e-6)
+    assert stats.kstest(noise.ravel(), stats.laplace(scale=s.scale).cdf).pvalue > ALPHA
+    assert stats.binomtest(int((noise > 0).sum()), noise.size).pvalue > ALPHA

@@ -19,20 +19,26 @@ here it is extended to every protocol of :mod:`fairldp.ldp` through its exact ``
 
 Decoding (:func:`decode`): GRR reports are codes already (``Z = R``). Every other protocol is
 decoded to the posterior mode ``argmax_a prior[a] P(R | A = a)`` (prior uniform by default;
-ties to the smallest index, or uniformly at random with ``tie_break="random"``). For the
-"pure" protocols (UE, THE, SS, BLH/OLH) ``P(R | a)`` is proportional to ``ibu_in`` if ``a`` is
-in the report's support set ``S(R)`` and to ``ibu_out`` otherwise, so the decoded value is a
-function of ``S(R)`` only; for SHE it is the Laplace likelihood ratio.
+ties uniformly at random with ``tie_break="random"``, the default, which needs the uniform
+prior and a generator; or to the smallest index with ``tie_break="smallest"``). For the
+"pure" protocols (UE, THE, SS, BLH/OLH) ``P(R | a)`` is proportional to ``e^{log_ratio}`` if
+``a`` is in the report's support set ``S(R)`` (``reports.rows``) and to 1 otherwise, so the
+decoded value is a function of ``S(R)`` only; for SHE it is the Laplace likelihood ratio. All
+scores are computed in log space (finite at every supported eps).
 
 ``T`` is computed exactly (closed forms, combinatorics, or integration with a stated
 precision; never Monte Carlo) for the same prior and tie-breaking, see
-:func:`transition_matrix`.
+:func:`transition_matrix`. With ``tie_break="smallest"`` SS (subset size ``omega >= 2``) never
+decodes its ``omega - 1`` largest values: :class:`NoiseModel` then raises, naming
+``tie_break="random"``.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -65,14 +71,20 @@ __all__ = [
 #: ``eps ~ 2e-4``; large ``k`` with small ``eps`` reaches it much sooner).
 MAX_CONDITION = 1e4
 
-#: largest number of (hash pattern, value) entries handled at once in the LH computation
+#: entries (hash pattern x value) handled at once in the LH computation
 _LH_CHUNK = 1 << 21
-#: refuse the LH computation beyond this many hash patterns (``g * cells``)
-_LH_MAX_PATTERNS = 50_000_000
+#: refuse the exact LH computation beyond this many (hash pattern x value) entries in total
+#: (a few minutes of CPU at most); e.g. OLH at k = 74 is feasible up to g ~ 470 buckets
+#: (eps ~ 6.1), BLH up to k ~ 290
+_LH_MAX_ENTRIES = 1 << 31
+#: SHE with a non-uniform prior: largest domain size of the quadrature (its cost grows ~k^4)
+_SHE_PRIOR_MAX_K = 24
+#: reports decoded at once, in (report x value) entries
+_DECODE_CHUNK = 1 << 22
 
 
 class NoiseModelError(ValueError):
-    """The noise model cannot be inverted (singular or ill-conditioned ``T``)."""
+    """The noise model cannot be inverted (singular or ill-conditioned ``T``) or computed."""
 
 
 def _inner(protocol: FrequencyProtocol) -> FrequencyProtocol:
@@ -90,20 +102,34 @@ def check_prior(prior: ArrayLike | None, k: int) -> NDArray[np.float64]:
     return pr / pr.sum()
 
 
-def _log_scores(protocol: PureProtocol, prior: NDArray[np.float64]):
-    """Per value, the log posterior score when the value is in / out of the support set."""
+def _log_scores(
+    protocol: PureProtocol, prior: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Per value, the log posterior score (up to a constant) when the value is in / out of the
+    support set: ``log prior + log(ibu_in / ibu_out)`` / ``log prior`` (log space: finite even
+    where ``ibu_out`` underflows)."""
     lp = np.log(prior)
-    return lp + math.log(protocol.ibu_in), lp + math.log(protocol.ibu_out)
+    return lp + protocol.log_ratio, lp
 
 
-TIE_BREAKS = ("smallest", "random")
+#: ``"random"`` (the default): uniform among tied posterior modes (uniform prior only);
+#: ``"smallest"``: the smallest tied index.
+TIE_BREAKS = ("random", "smallest")
 
 
-def _check_tie_break(tie_break: str, prior: ArrayLike | None) -> str:
+def _check_tie_break(tie_break: str, prior: ArrayLike | None, proto: FrequencyProtocol) -> str:
     if tie_break not in TIE_BREAKS:
         raise ValueError(f"tie_break must be one of {list(TIE_BREAKS)}, got {tie_break!r}")
-    if tie_break == "random" and prior is not None and np.ptp(np.asarray(prior, float)) != 0:
-        raise ValueError("tie_break='random' is implemented for the uniform prior only")
+    if (
+        tie_break == "random"
+        and not isinstance(proto, GRR)  # GRR decodes to the report: no ties
+        and prior is not None
+        and np.ptp(np.asarray(prior, float)) != 0
+    ):
+        raise ValueError(
+            "tie_break='random' is implemented for the uniform prior only; with a non-uniform "
+            "prior use tie_break='smallest'"
+        )
     return tie_break
 
 
@@ -116,51 +142,63 @@ def _pick(score: NDArray[np.float64], tie_break: str, rng: np.random.Generator |
     return np.argmax(np.cumsum(ties, axis=1) > r[:, None], axis=1)
 
 
+def _score_rows(
+    proto: FrequencyProtocol, prior: NDArray[np.float64]
+) -> Callable[[NDArray[Any]], NDArray[np.float64]]:
+    """Log posterior scores (up to a per-report constant) of report rows (``reports.rows``)."""
+    if isinstance(proto, SHE):
+        lp, inv = np.log(prior), 1.0 / proto.scale
+
+        def she(rows: NDArray[Any]) -> NDArray[np.float64]:
+            # |y| - |y - 1| = clip(2y - 1, -1, 1), exact at the saturation points (ties)
+            return lp + np.clip(2.0 * rows.astype(np.float64) - 1.0, -1.0, 1.0) * inv
+
+        return she
+    if isinstance(proto, PureProtocol):
+        s_in, s_out = _log_scores(proto, prior)
+        return lambda rows: np.where(rows.astype(bool), s_in, s_out)
+    raise TypeError(f"cannot decode reports of protocol {proto!r}")
+
+
 def decode(
     protocol: FrequencyProtocol,
     reports: Any,
     prior: ArrayLike | None = None,
     *,
-    tie_break: str = "smallest",
+    tie_break: str = "random",
     rng: np.random.Generator | None = None,
 ) -> NDArray[np.int64]:
     """Decode each report to one value in ``[0, k)``.
 
-    - GRR: the report itself (whatever the prior);
+    - GRR: the report itself (whatever the prior; no ties, so no ``rng`` is needed);
     - pure protocols (UE, THE, SS, BLH, OLH; ADP delegates): with support set ``S`` of the
-      report, ``argmax_a log prior[a] + log(ibu_in if a in S else ibu_out)``;
+      report, ``argmax_a log prior[a] + (log_ratio if a in S else 0)``;
     - SHE: ``argmax_a log prior[a] + (eps/2) clip(2 y_a - 1, -1, 1)``, i.e. the Laplace
       likelihood ratio ``-(eps/2) (|y_a - 1| - |y_a|)``.
 
-    ``tie_break="smallest"`` (default): ties go to the smallest index (``np.argmax``); with
-    the uniform prior UE/SS/LH then decode to the smallest value of ``S`` (0 if ``S`` is
-    empty). Caveat: SS with subset size ``omega >= 2`` then never decodes the ``omega - 1``
-    largest values, so its ``T`` is singular. ``tie_break="random"`` (uniform prior only,
-    needs ``rng``): uniform among the tied maxima, i.e. uniform over ``S`` (over all values
-    if ``S`` is empty); SS is then invertible and UE/LH much better conditioned.
+    ``tie_break="random"`` (default; uniform prior only; needs ``rng``, e.g. from
+    :func:`fairldp.rng.make_rng`): uniform among the tied maxima, i.e. uniform over ``S``
+    (over all values if ``S`` is empty). ``tie_break="smallest"``: ties go to the smallest
+    index (``np.argmax``); with the uniform prior UE/SS/LH then decode to the smallest value
+    of ``S`` (0 if ``S`` is empty). Caveat: SS with subset size ``omega >= 2`` then never
+    decodes the ``omega - 1`` largest values, so its ``T`` is singular.
     """
     proto = _inner(protocol)
-    k = proto.k
-    pr = check_prior(prior, k)
-    if _check_tie_break(tie_break, prior) == "random" and not isinstance(rng, np.random.Generator):
-        raise ValueError("tie_break='random' needs rng, a numpy Generator")
+    rep = proto.as_reports(reports)
+    pr = check_prior(prior, proto.k)
+    rnd = _check_tie_break(tie_break, prior, proto) == "random"
     if isinstance(proto, GRR):
-        return np.asarray(reports, dtype=np.int64).copy()
-    if isinstance(proto, SHE):
-        y = proto._check(reports)
-        # |y| - |y - 1| = clip(2y - 1, -1, 1), exact at the saturation points (ties)
-        score = np.log(pr) + np.clip(2.0 * y - 1.0, -1.0, 1.0) * (1.0 / proto.scale)
-        return _pick(score, tie_break, rng).astype(np.int64)
-    if isinstance(proto, PureProtocol):
-        s_in, s_out = _log_scores(proto, pr)
-        n = proto.n_reports(reports)
-        out = np.empty(n, dtype=np.int64)
-        step = max(1, (1 << 22) // k)
-        for s in range(0, n, step):  # blocks of users, bounded memory
-            e = proto.encode_rows(reports, s, min(s + step, n)).astype(bool)
-            out[s : s + e.shape[0]] = _pick(np.where(e, s_in, s_out), tie_break, rng)
-        return out
-    raise TypeError(f"cannot decode reports of protocol {protocol!r}")
+        return np.array(rep, dtype=np.int64)
+    if rnd and not isinstance(rng, np.random.Generator):
+        raise ValueError(
+            "tie_break='random' needs rng, a numpy Generator (e.g. fairldp.rng.make_rng(seed, "
+            "'decode', ...)); or decode with tie_break='smallest'"
+        )
+    score = _score_rows(proto, pr)
+    out = np.empty(len(rep), dtype=np.int64)
+    for s, rows in rep.iter_rows(_DECODE_CHUNK):  # blocks of users, bounded memory
+        out[s : s + rows.shape[0]] = _pick(score(rows), tie_break, rng)
+    return out
 
 
 # ----- exact transition matrices ---------------------------------------------------------------
@@ -209,56 +247,59 @@ def _ue_matrix(proto: UnaryEncoding, prior: NDArray[np.float64]) -> NDArray[np.f
     return _t_from_avoidance(proto, prior, avoid)
 
 
-def _poibin_inv_mean(probs: NDArray[np.float64]) -> float:
-    """``E[1 / (1 + N)]`` for ``N`` a sum of independent Bernoulli(``probs``) (exact DP)."""
-    pmf = np.zeros(probs.size + 1)
-    pmf[0] = 1.0
-    for i, pr in enumerate(probs):
-        pmf[1 : i + 2] = pmf[1 : i + 2] * (1 - pr) + pmf[: i + 1] * pr
-        pmf[0] *= 1 - pr
-    return float(np.sum(pmf / np.arange(1, probs.size + 2)))
+def _binomial_inverse_means(m: int, q: float) -> tuple[float, float]:
+    """``E[1 / (1 + M)]`` and ``E[1 / (2 + M)]`` for ``M ~ Binomial(m, q)``: sums of positive
+    terms over the (accurately computed) binomial pmf, no cancellation."""
+    from scipy.stats import binom  # lazy: scipy.stats is slow to import
+
+    j = np.arange(m + 1)
+    pmf = binom.pmf(j, m, q)
+    return float(pmf @ (1.0 / (j + 1))), float(pmf @ (1.0 / (j + 2)))
 
 
-def _random_tie_matrix(p_top: NDArray[np.float64], p_bottom: NDArray[np.float64]) -> NDArray:
+def _random_tie_matrix(
+    k: int, top_own: float, top_other: float, bottom_own: float, bottom_other: float
+) -> NDArray[np.float64]:
     """Uniform tie-breaking when each value is independently "on top" (in ``S``, or saturated
-    high) with probability ``p_top[a, v]`` and the decoded value is uniform over the values on
-    top, or over all values if every value is at the bottom (prob. ``prod p_bottom[a]``):
-    ``T[a, z] = p_top[a, z] E[1 / (1 + N_{-z})] + prod_v p_bottom[a, v] / k``. Any remaining
-    mass (a continuous part, for SHE) is added by the caller."""
-    k = p_top.shape[0]
-    t = np.zeros((k, k))
-    for a in range(k):
-        for z in range(k):
-            t[a, z] = p_top[a, z] * _poibin_inv_mean(np.delete(p_top[a], z))
-        t[a] += np.prod(p_bottom[a]) / k
+    high) with probability ``top_own`` (the true value) or ``top_other`` (any other), the
+    decoded value is uniform over the values on top, or over all values if every value is at
+    the bottom (probability ``bottom_own bottom_other^(k-1)``):
+
+    ``T[a, a] = top_own E[1 / (1 + Bin(k-1, top_other))] + bottom / k`` and, for ``z != a``,
+    ``T[a, z] = top_other E[1 / (1 + Bern(top_own) + Bin(k-2, top_other))] + bottom / k``.
+    Any remaining mass (a continuous part, for SHE) is added by the caller.
+    """
+    own, _ = _binomial_inverse_means(k - 1, top_other)
+    one, two = _binomial_inverse_means(k - 2, top_other)
+    bottom = bottom_own * bottom_other ** (k - 1) / k
+    t = np.full((k, k), top_other * ((1.0 - top_own) * one + top_own * two) + bottom)
+    np.fill_diagonal(t, top_own * own + bottom)
     return t
 
 
 def _ue_random_matrix(proto: UnaryEncoding) -> NDArray[np.float64]:
     """UE/THE with uniform tie-breaking: bits independent, ``P(v in S | a) = p`` or ``q``."""
-    k = proto.k
-    top = np.full((k, k), proto.q)
-    np.fill_diagonal(top, proto.p)
-    return _random_tie_matrix(top, 1.0 - top)
+    return _random_tie_matrix(proto.k, proto.p, proto.q, proto.one_minus_p, 1.0 - proto.q)
 
 
 def _ss_matrix(proto: SS, prior: NDArray[np.float64]) -> NDArray[np.float64]:
     """SS: given ``a``, with prob. ``p*`` ``S = {a} + R``, ``R`` a uniform ``(omega-1)``-subset of
     the ``k-1`` others, else ``S`` a uniform ``omega``-subset of the others. With
     ``m = |B - {a}|``: ``Q_a(B) = p* [a not in B] C(k-1-m, omega-1) / C(k-1, omega-1)
-    + (1 - p*) C(k-1-m, omega) / C(k-1, omega)``."""
+    + (1 - p*) C(k-1-m, omega) / C(k-1, omega)``; the ratios
+    ``C(k-1-m, r) / C(k-1, r) = prod_{i<m} (k-1-i-r) / (k-1-i)`` are tabulated for all ``m``
+    by a cumulative product of factors in ``[0, 1]`` (exact zeros where ``k-1-m < r``)."""
     k, w, ps = proto.k, proto.omega, proto.p_star
 
-    def ratio(m: int, r: int) -> float:
-        return float(Fraction(math.comb(k - 1 - m, r), math.comb(k - 1, r)))
+    def ratios(r: int) -> NDArray[np.float64]:
+        i = np.arange(k - 1)
+        return np.concatenate([[1.0], np.cumprod(np.maximum(k - 1 - i - r, 0) / (k - 1 - i))])
+
+    keep, drop = ratios(w - 1), ratios(w)
 
     def avoid(b: NDArray[np.bool_]) -> NDArray[np.float64]:
-        m_all = int(b.sum())
-        out = np.empty(k)
-        for a in range(k):
-            m = m_all - int(b[a])
-            out[a] = (0.0 if b[a] else ps * ratio(m, w - 1)) + proto.exclude * ratio(m, w)
-        return out
+        m = int(b.sum()) - b  # |B - {a}| for each a
+        return np.where(b, 0.0, ps * keep[m]) + proto.exclude * drop[m]
 
     return _t_from_avoidance(proto, prior, avoid)
 
@@ -268,8 +309,139 @@ def _farey(n: int) -> list[Fraction]:
     return sorted({Fraction(m, d) for d in range(1, n + 1) for m in range(d + 1)})
 
 
+def _farey_length(n: int) -> int:
+    """``|F_n| = 1 + sum_{d <= n} phi(d)`` (Euler's totient by a sieve)."""
+    phi = np.arange(n + 1)
+    for d in range(2, n + 1):
+        if phi[d] == d:  # d is prime
+            phi[d::d] -= phi[d::d] // d
+    return 1 + int(phi[1:].sum())
+
+
+@functools.lru_cache(maxsize=16)
+def _lh_floor_patterns(k: int) -> tuple[NDArray[np.uint8], NDArray[np.float64]]:
+    """The distinct vectors ``w_v = floor(u + v t)``, ``v in [k]``, for ``(u, t)`` uniform on
+    ``[0, 1) x [0, 1/2]``, with their probabilities; each ``w`` is stored as its bit-packed
+    increments ``w_v - w_{v-1}`` in ``{0, 1}`` (``w_0 = 0``).
+
+    ``w`` is constant on the cells of the arrangement of the lines ``u + v t = m``; between
+    consecutive Farey fractions of order ``k - 1`` the cells' ``u``-lengths are linear in
+    ``t``, so each cell's area is its length at the interval's midpoint ``t = N / D`` times the
+    interval's width (exact). At the midpoint the breakpoints in ``u`` are
+    ``frac(-v t) = ((-v N) mod D) / D`` and ``w_v = floor(u_mid + v t)`` is computed exactly in
+    integers with ``u_mid = (c0 + c1) / (2 D)``. Cells of the same face in several intervals
+    (same increments) are merged.
+    """
+    v = np.arange(k)
+    fr = [f for f in _farey(max(k - 1, 2)) if f <= Fraction(1, 2)]
+    packed_blocks, p_blocks = [], []
+    for lo, hi in itertools.pairwise(fr):
+        tm = (lo + hi) / 2
+        num, den = tm.numerator, tm.denominator
+        bps = np.unique(np.concatenate([(-v * num) % den, [0, den]]))
+        c0, c1 = bps[:-1], bps[1:]
+        w = ((c0 + c1)[:, None] + 2 * num * v[None, :]) // (2 * den)
+        packed_blocks.append(np.packbits(np.diff(w, axis=1).astype(bool), axis=1))
+        p_blocks.append((c1 - c0) / den * float(2 * (hi - lo)))  # t in [0, 1/2]: weight 2
+    packed = np.concatenate(packed_blocks)
+    keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    prob = np.bincount(inverse.ravel(), weights=np.concatenate(p_blocks))
+    packed = packed[first]
+    packed.flags.writeable = prob.flags.writeable = False
+    return packed, prob
+
+
+def _lh_check_size(proto: LocalHashing) -> None:
+    k, g = proto.k, proto.g
+    cells = (_farey_length(max(k - 1, 2)) // 2 + 1) * k  # upper bound before merging
+    if g * cells * k > _LH_MAX_ENTRIES:
+        raise NoiseModelError(
+            f"exact T of {proto.name} (eps={proto.epsilon}, k={k}, g={g}) would enumerate up "
+            f"to g * cells * k = {g * cells * k} (hash pattern, value) entries, above the "
+            f"limit {_LH_MAX_ENTRIES}: the noise model of local hashing is available while "
+            "g * cells(k) * k stays within it (cells(k) ~ 0.15 k^3; e.g. BLH up to k ~ 290, "
+            "OLH at k = 74 up to g ~ 470 buckets, i.e. eps ~ 6.1)"
+        )
+
+
+def _lh_patterns(k: int, g: int) -> Iterator[tuple[NDArray[np.int64], NDArray[np.float64]]]:
+    """Bucket labels ``(j v + w_v) mod g`` of all hash patterns with their probabilities, in
+    blocks of about ``_LH_CHUNK`` entries: ``j`` uniform in ``[g]``, ``w`` from
+    :func:`_lh_floor_patterns` (see :func:`_lh_matrix`)."""
+    packed, prob = _lh_floor_patterns(k)
+    v = np.arange(k)
+    rows = max(1, _LH_CHUNK // k)
+    for s in range(0, prob.size, rows):
+        inc = np.unpackbits(packed[s : s + rows], axis=1, count=k - 1)
+        w = np.zeros((inc.shape[0], k), dtype=np.int64)
+        np.cumsum(inc, axis=1, out=w[:, 1:])
+        wt = prob[s : s + rows] / g
+        for j in range(g):
+            yield (w + (j * v) % g) % g, wt
+
+
+def _buckets(labels: NDArray[np.int64], rank: NDArray[np.int64]):
+    """Per pattern (row), the values sorted by ``(bucket, rank)`` (``order``), the start of
+    each bucket in that order, a global bucket id per sorted position and the bucket sizes."""
+    m, k = labels.shape
+    order = np.argsort(labels * k + rank[None, :], axis=1)
+    sl = np.take_along_axis(labels, order, axis=1)
+    start = np.ones((m, k), dtype=bool)
+    np.not_equal(sl[:, 1:], sl[:, :-1], out=start[:, 1:])
+    gid = np.cumsum(start.ravel()) - 1  # buckets never span rows: start[:, 0] is True
+    size = np.bincount(gid)
+    return order, sl, start, gid, size
+
+
+#: largest g for which :func:`_lh_random_b` uses one indicator matrix product per bucket
+_LH_GEMM_MAX_G = 16
+
+
+@functools.lru_cache(maxsize=32)
+def _lh_random_b(k: int, g: int) -> NDArray[np.float64]:
+    """``B[a, z] = E[1[H(a) = H(z)] / N_z]`` over the hash family (``N_z``: size of z's
+    bucket); it depends on ``(k, g)`` only. Each pattern adds
+    ``sum_buckets (1 / N) 1_bucket 1_bucket^T``: for small ``g`` as ``g`` matrix products
+    ``Y_b^T diag(weight / N_b) Y_b`` of the bucket indicators (one BLAS thread: these small
+    products only lose from threading), for larger ``g`` (most buckets small) by adding
+    ``weight / N`` to every ordered pair of values within each bucket."""
+    from threadpoolctl import threadpool_limits  # a declared dependency
+
+    b = np.zeros((k, k))
+    flat = b.reshape(-1)
+    rank = np.arange(k)
+    with threadpool_limits(limits=1, user_api="blas"):
+        for labels, wt in _lh_patterns(k, g):
+            if g <= _LH_GEMM_MAX_G:
+                for bucket in range(g):
+                    y = (labels == bucket).astype(np.float64)
+                    n = y.sum(axis=1)
+                    c = np.divide(wt, n, out=np.zeros_like(wt), where=n > 0)
+                    b += (y.T * c) @ y
+                continue
+            order, _, start, gid, size = _buckets(labels, rank)
+            vals = order.ravel()
+            n_of = size[gid]
+            share = np.repeat(wt, k) / n_of  # weight / N per sorted position
+            flat[:: k + 1] += np.bincount(vals, weights=share, minlength=k)  # diagonal
+            pos = np.flatnonzero(n_of >= 2)  # positions in buckets of two or more
+            if pos.size == 0:
+                continue
+            reps = n_of[pos]
+            first = np.flatnonzero(start.ravel())[gid[pos]]  # their buckets' first positions
+            i = np.repeat(pos, reps)
+            offset = np.arange(i.size) - np.repeat(np.cumsum(reps) - reps, reps)
+            j = np.repeat(first, reps) + offset  # every member of i's bucket
+            keep = j != i
+            i, j = i[keep], j[keep]
+            flat += np.bincount(vals[i] * k + vals[j], weights=share[i], minlength=k * k)
+    b.flags.writeable = False
+    return b
+
+
 def _lh_matrix(
-    proto: LocalHashing, prior: NDArray[np.float64], tie_break: str = "smallest"
+    proto: LocalHashing, prior: NDArray[np.float64], tie_break: str = "random"
 ) -> NDArray[np.float64]:
     """LH: exact up to ``O(k^2 / P)`` (``P = 2^31 - 1``), by integrating over the hash family.
 
@@ -277,65 +449,66 @@ def _lh_matrix(
     ``H(v) = (beta + v alpha - P w_v) mod g = (beta_0 + v alpha_0 - r w_v) mod g`` exactly, with
     ``w_v = floor(u + v t)``, ``r = P mod g``, ``alpha_0 = alpha mod g``, ``beta_0 = beta mod g``.
     Up to ``O(k^2 / P)`` (lattice points on cell boundaries), ``(alpha_0, beta_0)`` is uniform on
-    ``[g]^2`` and independent of ``(u, t)``, uniform on the unit square. The floors ``w`` are
-    constant on the cells of the arrangement of lines ``u + v t = m``; between consecutive
-    Farey fractions of order ``k - 1`` the cells' ``u``-lengths are linear in ``t``, so each
-    cell's area is its length at the interval's midpoint times the interval's width (exact).
-    ``beta_0`` shifts all hashes and the report alike, so it is summed out; for each
-    ``alpha_0`` the report ``y`` is ``H(a)`` w.p. ``p`` and each other bucket w.p. ``q``, and
-    buckets hit by no value give ``S = {}``. (Note: the linear hash is only pairwise
-    independent; e.g. for ``g = 4`` values 0, 1, 2 collide with probability 1/8, not 1/16, so
-    an independent-hash model would be wrong for ``k >= 3``.)
+    ``[g]^2`` and independent of ``(u, t)``, uniform on the unit square. The report and the
+    decoding depend on the hashes only through the partition of ``[k]`` into buckets (and the
+    number of empty buckets), which ``beta_0`` and multiplying all hashes by ``-r^{-1}`` mod
+    ``g`` (``r`` is invertible: ``P`` is prime and ``g < P``) leave unchanged: the buckets are
+    those of ``(j v + w_v) mod g`` with ``j = -alpha_0 r^{-1}`` uniform on ``[g]``. The map
+    ``(j, t, u) -> (-j-1, 1-t, 1-u)`` negates these labels and preserves the measure, so
+    ``t in [0, 1/2]`` suffices (:func:`_lh_floor_patterns`). (Note: the linear hash is only
+    pairwise independent; e.g. for ``g = 4`` values 0, 1, 2 collide with probability 1/8, not
+    1/16, so an independent-hash model would be wrong for ``k >= 3``.) For ``g = P`` the hash
+    is injective on ``[k]``: every bucket is a singleton.
+
+    Given the pattern the report is the true value's bucket w.p. ``p`` and any other bucket
+    w.p. ``q``; an empty bucket decodes as ``S = {}``. With ``B`` of :func:`_lh_random_b`:
+
+    - ``tie_break="random"`` (uniform over ``S``):
+      ``T[a, z] = (p - q) B[a, z] + q B[z, z] + q (g - trace B) / k``;
+    - ``"smallest"``: per pattern, each bucket's decoded value is the better of its best
+      member (score ``s_in``) and the best value outside it (``s_out``), ties to the smaller
+      index; ``T[a, z] = (p - q) P(D_a = z) + q E[#buckets decoded to z]
+      + q E[#empty buckets] [z = argmax s_out]``.
     """
-    k, g = proto.k, proto.g
-    r = PRIME % g
+    k, g, p, q = proto.k, proto.g, proto.p, proto.q
+    idx = np.arange(k)
+    if g < PRIME:
+        _lh_check_size(proto)
+    if tie_break == "random":
+        b = np.eye(k) if g == PRIME else _lh_random_b(k, g)
+        return (p - q) * b + q * np.diag(b)[None, :] + q * (g - np.trace(b)) / k
     s_in, s_out = _log_scores(proto, prior)
-    v = np.arange(k)
-    # cells of the arrangement, per Farey interval: at t = N / D (its midpoint) the
-    # breakpoints in u are frac(-v t) = ((-v N) mod D) / D; w_v = floor(u_mid + v t) is
-    # computed exactly in integers with u_mid = (c0 + c1) / (2 D)
-    fr = _farey(max(k - 1, 1))
-    w_blocks, a_blocks = [], []
-    for lo, hi in itertools.pairwise(fr):
-        tm = (lo + hi) / 2
-        num, den = tm.numerator, tm.denominator
-        bps = np.unique(np.concatenate([(-v * num) % den, [0, den]]))
-        c0, c1 = bps[:-1], bps[1:]
-        w_blocks.append(((c0 + c1)[:, None] + 2 * num * v[None, :]) // (2 * den))
-        a_blocks.append((c1 - c0) / den * float(hi - lo))
-    wmat = np.concatenate(w_blocks).astype(np.int64)  # (cells, k)
-    area = np.concatenate(a_blocks)  # one entry per cell
-    if g * area.size > _LH_MAX_PATTERNS:
-        raise NoiseModelError(
-            f"exact T of {proto.name} (eps={proto.epsilon}, k={k}, g={g}) needs "
-            f"{g * area.size} hash patterns, above the limit {_LH_MAX_PATTERNS}"
-        )
-    empty = int(np.argmax(s_out))  # decoded value of an empty support set
-    t = np.zeros((k, k))
-    p, q = proto.p, proto.q
-    n_pat = g * area.size  # patterns (alpha_0, cell), flattened alpha_0-major
-    step = max(1, _LH_CHUNK // (k * k))
-    tril = np.tril(np.ones((k, k), bool), -1)[None]
-    for s in range(0, n_pat, step):
-        pid = np.arange(s, min(n_pat, s + step))
-        al, ci = np.divmod(pid, area.size)
-        h = (al[:, None] * v[None, :] - r * wmat[ci]) % g  # H(v) - beta_0, shape (N, k)
-        wt = area[ci] / g
-        same = h[:, :, None] == h[:, None, :]  # same[i, v, u]: H(u) = H(v)
-        first = ~np.any(tril & same, axis=2)  # v is the smallest value of its bucket
-        n_empty = g - first.sum(axis=1)  # buckets hit by no value: S = {}
-        # P(y = H(v) | a) * weight, over distinct buckets only: shape (N, v, a)
-        prob = np.where(same, p, q) * (first * wt[:, None])[:, :, None]
-        if tie_break == "random":  # uniform over S = {u : H(u) = H(v)}
-            share = same / same.sum(axis=2, keepdims=True)
-            t += np.einsum("iva,ivu->au", prob, share)
-            t += float(np.sum(wt * q * n_empty)) / k
-            continue
-        # decoded value when the report is bucket H(v): S = {u : H(u) = H(v)}
-        dec = np.argmax(np.where(same, s_in, s_out), axis=2)  # (N, v)
-        idx = dec[:, :, None] + k * v[None, None, :]  # flat index of t[a, dec]
-        t += np.bincount(idx.ravel(), prob.ravel(), minlength=k * k).reshape(k, k)
-        t[:, empty] += float(np.sum(wt * q * n_empty))
+    rank = np.empty(k, dtype=np.int64)
+    rank[np.lexsort((idx, -s_in))] = idx  # best in-score first, ties to the smaller index
+    by_out = np.lexsort((idx, -s_out))  # values by out-score, best first
+    empty = int(by_out[0])  # decoded value of an empty support set
+    f = np.zeros(k * k)  # P(D_a = z), flattened
+    c = np.zeros(k)  # E[#buckets decoded to z]
+    n_empty = 0.0
+    # g = P: one pattern, all buckets singletons
+    chunks = _lh_patterns(k, g) if g < PRIME else [(idx[None, :].copy(), np.ones(1))]
+    for labels, wt in chunks:
+        order, sl, start, gid, size = _buckets(labels, rank)
+        # best value outside each bucket: o1 overall, or o2 (first of another bucket) for o1's
+        lab = labels[:, by_out]
+        other = lab != lab[:, :1]
+        has_o2 = other.any(axis=1)
+        o1, o2 = int(by_out[0]), by_out[np.argmax(other, axis=1)]
+        g_row = np.flatnonzero(start.ravel()) // k
+        g_lab = sl[start]
+        in_c = order[start]
+        in_o1 = g_lab == labels[g_row, o1]
+        out_c = np.where(in_o1, o2[g_row], o1)
+        has_out = ~in_o1 | has_o2[g_row]
+        si, so = s_in[in_c], s_out[out_c]
+        wins = ~has_out | (si > so) | ((si == so) & (in_c < out_c))
+        dec = np.where(wins, in_c, out_c)[gid]  # decoded value of each value's bucket
+        wt_pos = np.repeat(wt, k)
+        f += np.bincount(order.ravel() * k + dec, weights=wt_pos, minlength=k * k)
+        c += np.bincount(dec, weights=wt_pos / size[gid], minlength=k)
+        n_empty += float(np.sum(wt * (g - start.sum(axis=1))))
+    t = (p - q) * f.reshape(k, k) + q * c[None, :]
+    t[:, empty] += q * n_empty
     return t
 
 
@@ -347,10 +520,65 @@ def _laplace_cdf(t: NDArray[np.float64], m: float, b: float) -> NDArray[np.float
     return np.where(d < 0, 0.5 * np.exp(np.minimum(d, 0.0)), 1.0 - 0.5 * np.exp(-np.abs(d)))
 
 
-def _she_matrix(
-    proto: SHE, prior: NDArray[np.float64], tie_break: str = "smallest"
-) -> NDArray[np.float64]:
-    """SHE: one-dimensional integration, exact up to quadrature error (~1e-14).
+def _quad(fn: Callable[[float], float], lo: float, hi: float, cuts: list[float]) -> float:
+    """``int_lo^hi fn`` by adaptive Gauss-Kronrod on the pieces between ``cuts``; raises if the
+    estimated absolute error exceeds 1e-12."""
+    from scipy.integrate import quad  # lazy import
+
+    edges = sorted({lo, hi, *(c for c in cuts if lo < c < hi)})
+    total = err = 0.0
+    for a, b in itertools.pairwise(edges):
+        val, e = quad(fn, a, b, epsabs=1e-15, epsrel=1e-13, limit=200)
+        total += val
+        err += e
+    if err > 1e-12:
+        raise RuntimeError(f"quadrature error {err:.2g} above 1e-12")
+    return total
+
+
+def _she_uniform_matrix(proto: SHE, tie_break: str) -> NDArray[np.float64]:
+    """SHE with the uniform prior: closed-form atoms plus two one-dimensional integrals
+    (adaptive Gauss-Kronrod, absolute error < 1e-12).
+
+    Every score is ``c + clip(2 y_v - 1, -1, 1) / b``, so the decoded value maximizes
+    ``X_v = clip(y_v, 0, 1)`` with ``y_a = 1 + L_a`` and ``y_v = L_v`` (``L ~ Laplace(b)``
+    independent, ``b = 2/eps``). ``X_v`` has atoms at 1 (top: probability 1/2 for ``a``,
+    ``e^{-1/b}/2`` for the others) and at 0 (bottom: ``e^{-1/b}/2`` and 1/2), and a density
+    in between. Atoms: several values on top tie (smallest index, or uniform with
+    :func:`_random_tie_matrix`); all values at the bottom tie (0, or uniform). Continuous
+    part, with ``F(x) = 1 - e^{-x/b} / 2`` the distribution function of ``L`` on ``(0, 1)``:
+    ``T_c[a, a] = int_0^1 e^{(x-1)/b} / (2b) F(x)^{k-1} dx`` and, for ``z != a``,
+    ``T_c[a, z] = e^{-1/b} / (4b) int_0^1 F(x)^{k-2} dx`` (``f_L(x) P(1 + L <= x)`` is the
+    constant ``e^{-1/b} / (4b)``).
+    """
+    k, b = proto.k, proto.scale
+    e = math.exp(-1.0 / b)
+    top_own, top_other, bottom_own, bottom_other = 0.5, 0.5 * e, 0.5 * e, 0.5
+    # F^{k-1} rises near x ~ b ln k; the own density lives within ~40 b of x = 1
+    cuts = [b * math.log(k), 1.0 - 40.0 * b]
+    own = _quad(
+        lambda x: math.exp((x - 1.0) / b) / (2.0 * b) * (1.0 - 0.5 * math.exp(-x / b)) ** (k - 1),
+        0.0,
+        1.0,
+        cuts,
+    )
+    other = e / (4.0 * b) * _quad(lambda x: (1.0 - 0.5 * math.exp(-x / b)) ** (k - 2), 0, 1, cuts)
+    if tie_break == "random":
+        t = _random_tie_matrix(k, top_own, top_other, bottom_own, bottom_other)
+    else:  # the smallest index on top wins; all at the bottom: value 0
+        a, z = np.ogrid[:k, :k]
+        before = z - (a < z)  # other values below z
+        t = np.where(a == z, top_own, top_other) * (1.0 - top_other) ** before
+        t = t * np.where(a < z, 1.0 - top_own, 1.0)
+        t[:, 0] += bottom_own * bottom_other ** (k - 1)
+    t += other
+    t[np.diag_indices(k)] += own - other
+    return t
+
+
+def _she_matrix(proto: SHE, prior: NDArray[np.float64]) -> NDArray[np.float64]:
+    """SHE with any prior (smallest-index ties): one-dimensional integration, exact up to
+    quadrature error (~1e-14); ``k <= 24`` (its cost grows like ``k^4``).
 
     The score of value ``v`` is ``S_v = c_v + clip(2 y_v - 1, -1, 1) / b`` (``c = log prior``,
     ``b = 2/eps``), ``y_v = [v = a] + Laplace(b)`` independent over ``v``: a distribution with
@@ -361,6 +589,11 @@ def _she_matrix(
     integrand jumps) and integrated by 64-point Gauss-Legendre on each smooth piece.
     """
     k, b = proto.k, proto.scale
+    if k > _SHE_PRIOR_MAX_K:
+        raise NoiseModelError(
+            f"exact T of she with a non-uniform prior is available for k <= {_SHE_PRIOR_MAX_K} "
+            f"(got k={k}); use the uniform prior"
+        )
     inv = 1.0 / b
     c = np.log(prior)
     lo, hi = c - inv, c + inv  # the atoms, computed as in decode
@@ -385,11 +618,8 @@ def _she_matrix(
         for z in range(k):
             p_lo = _laplace_cdf(np.array(0.0), m[z], b)
             p_hi = 1.0 - _laplace_cdf(np.array(1.0), m[z], b)
-            if tie_break == "random":  # atoms are added by _random_tie_matrix below
-                total = 0.0
-            else:
-                total = p_lo * win(np.array([lo[z]]), z)[0]
-                total += p_hi * win(np.array([hi[z]]), z)[0]
+            total = p_lo * win(np.array([lo[z]]), z)[0]
+            total += p_hi * win(np.array([hi[z]]), z)[0]
             # continuous part: s = c_z + (2y - 1)/b for y in (0, 1), split at other atoms
             cuts = (np.concatenate([lo, hi]) - c[z]) * b
             cuts = np.unique(np.clip((cuts + 1.0) / 2.0, 0.0, 1.0))
@@ -402,17 +632,11 @@ def _she_matrix(
                 s = c[z] + (2.0 * y - 1.0) * inv
                 total += 0.5 * (y1 - y0) * float(np.sum(_GL_WEIGHTS * dens * win(s, z)))
             t[a, z] = total
-    if tie_break == "random":  # uniform prior: all atoms tie, at c -+ 1/b
-        e = np.exp(-inv)
-        top = np.full((k, k), 0.5 * e)
-        np.fill_diagonal(top, 0.5)
-        bottom = np.where(np.eye(k, dtype=bool), 0.5 * e, 0.5)
-        t += _random_tie_matrix(top, bottom)
     return t
 
 
 def transition_matrix(
-    protocol: FrequencyProtocol, prior: ArrayLike | None = None, tie_break: str = "smallest"
+    protocol: FrequencyProtocol, prior: ArrayLike | None = None, tie_break: str = "random"
 ) -> NDArray[np.float64]:
     """Exact ``T[a, z] = P(decode(R) = z | A = a)``, shape ``(k, k)``, rows sum to one, for
     :func:`decode` with the same ``prior`` and ``tie_break``.
@@ -420,19 +644,21 @@ def transition_matrix(
     - GRR: ``p`` on the diagonal, ``q`` elsewhere (``protocol.transition_matrix``);
     - UE (SUE, OUE) and THE: closed form from the independent Bernoulli bits;
     - SS: closed form from the uniform-subset combinatorics;
-    - BLH/OLH: integration over the universal hash family (exact up to ``O(k^2 / 2^31)``);
-    - SHE: piecewise Gauss-Legendre integration over the Laplace noise (error ~1e-14);
+    - BLH/OLH: integration over the universal hash family (exact up to ``O(k^2 / 2^31)``;
+      refused with :class:`NoiseModelError` beyond ``_LH_MAX_ENTRIES``, see :func:`_lh_matrix`);
+    - SHE: closed-form atoms and adaptive quadrature (uniform prior, error < 1e-12), or
+      piecewise Gauss-Legendre integration (other priors, ``k <= 24``, error ~1e-14);
     - ADP: that of its inner protocol.
 
     For pure protocols and ``tie_break="smallest"``, see :func:`_t_from_avoidance` for the
-    candidate decomposition used. With ``tie_break="random"``: UE/THE (and SHE's atoms) by
-    :func:`_random_tie_matrix` (Poisson-binomial count of the tied values); SS
-    ``T = (p* I + q* (J - I)) / omega`` (``P(z in S | a) / |S|``); LH by spreading each hash
-    pattern's mass uniformly over ``S``.
+    candidate decomposition used. With ``tie_break="random"`` (the default): UE/THE (and
+    SHE's atoms) by :func:`_random_tie_matrix` (binomial count of the tied values); SS
+    ``T = (p* I + q* (J - I)) / omega`` (``P(z in S | a) / |S|``); LH from the expected
+    inverse bucket sizes (:func:`_lh_random_b`).
     """
     proto = _inner(protocol)
     pr = check_prior(prior, proto.k)
-    rnd = _check_tie_break(tie_break, prior) == "random"
+    rnd = _check_tie_break(tie_break, prior, proto) == "random"
     if isinstance(proto, GRR):
         t = proto.transition_matrix
     elif isinstance(proto, UnaryEncoding):
@@ -446,14 +672,14 @@ def transition_matrix(
     elif isinstance(proto, LocalHashing):
         t = _lh_matrix(proto, pr, tie_break)
     elif isinstance(proto, SHE):
-        t = _she_matrix(proto, pr, tie_break)
+        t = _she_uniform_matrix(proto, tie_break) if np.ptp(pr) == 0 else _she_matrix(proto, pr)
     else:
         raise NoiseModelError(
             f"no exact transition matrix for protocol {proto.name!r} (eps={proto.epsilon}, "
             f"k={proto.k}); use grr, sue, oue, the, ss, blh, olh, she or adp"
         )
     err = float(np.max(np.abs(t.sum(axis=1) - 1.0)))
-    if err > 1e-9:  # every computation above accounts for all the probability mass
+    if not err <= 1e-9:  # every computation above accounts for all the probability mass
         raise RuntimeError(f"transition matrix rows of {proto!r} sum to 1 +- {err:.2g}")
     return t / t.sum(axis=1, keepdims=True)
 
@@ -463,9 +689,12 @@ class NoiseModel:
     """The channel ``A -> Z`` of a protocol with its decoding prior.
 
     Built with ``NoiseModel(protocol, prior=None, max_condition=MAX_CONDITION,
-    tie_break="smallest", report_probability=1.0)``; raises :class:`NoiseModelError` if
-    ``cond(T) > max_condition`` (or ``T`` is singular). ``tie_break="random"`` (uniform prior)
-    decodes with uniform tie-breaking (:func:`decode`): needed for SS with ``omega >= 2``.
+    tie_break="random", report_probability=1.0)``; raises :class:`NoiseModelError` if some
+    value is never decoded (``T`` singular: the error names the alternative, e.g.
+    ``tie_break="random"`` for SS with ``omega >= 2``) or ``cond(T) > max_condition``.
+    ``tie_break="random"`` (default, as in the pipeline; uniform prior only) decodes with
+    uniform tie-breaking (:func:`decode`; :meth:`decode` then needs ``rng``);
+    ``tie_break="smallest"`` (any prior) to the smallest tied index.
     ``report_probability`` ``r < 1``: each user reports the attribute with probability ``r``
     (budget split ``sampling``: ``r = 1/d``) and otherwise gets a value drawn from the
     prior, so ``T = r T_protocol + (1 - r) 1 prior^T``.
@@ -474,13 +703,14 @@ class NoiseModel:
     protocol: FrequencyProtocol
     prior: NDArray[np.float64] | None = None
     max_condition: float = MAX_CONDITION
-    tie_break: str = "smallest"
+    tie_break: str = "random"
     report_probability: float = 1.0
     T: NDArray[np.float64] = field(init=False, repr=False)
     condition: float = field(init=False)
 
     def __post_init__(self) -> None:
-        _check_tie_break(self.tie_break, self.prior)
+        _check_tie_break(self.tie_break, self.prior, _inner(self.protocol))
+        uniform = self.prior is None or np.ptp(np.asarray(self.prior, float)) == 0
         self.prior = check_prior(self.prior, self.protocol.k)
         r = float(self.report_probability)
         if not 0.0 < r <= 1.0:
@@ -489,16 +719,31 @@ class NoiseModel:
         # a user who did not report the attribute (budget split 'sampling') gets a decoded
         # value drawn from the decoding prior: T = r T_protocol + (1 - r) 1 prior^T
         self.T = t if r == 1.0 else r * t + (1.0 - r) * self.prior[None, :]
+        what = (
+            f"transition matrix of protocol {self.protocol.name!r} with eps="
+            f"{self.protocol.epsilon}, k={self.protocol.k}, tie_break={self.tie_break!r}"
+        )
+        never = np.flatnonzero(~np.any(self.T > 0, axis=0))
+        if never.size:
+            self.condition = math.inf
+            if not uniform:
+                hint = "; use a less skewed decoding prior (e.g. the uniform one)"
+            elif self.tie_break == "smallest":
+                hint = "; use tie_break='random' (the default), which decodes every value"
+            else:
+                hint = ""
+            raise NoiseModelError(
+                f"{what} is singular: value(s) {never[:10].tolist()}"
+                f"{' ...' if never.size > 10 else ''} are never decoded{hint}"
+            )
         with np.errstate(all="ignore"):
             cond = float(np.linalg.cond(self.T))
         self.condition = cond
         if not np.isfinite(cond) or cond > self.max_condition:
             raise NoiseModelError(
-                f"transition matrix of protocol {self.protocol.name!r} with eps="
-                f"{self.protocol.epsilon}, k={self.protocol.k} is singular or ill-conditioned: "
-                f"condition number {cond:.3g} > max_condition={self.max_condition:.3g}; the "
-                "attribute cannot be recovered from the decoded reports (with "
-                f"tie_break={self.tie_break!r}; 'random' helps e.g. SS with omega >= 2)"
+                f"{what} is singular or ill-conditioned: condition number {cond:.3g} > "
+                f"max_condition={self.max_condition:.3g}; the attribute cannot be recovered "
+                "from the decoded reports"
             )
 
     @property
@@ -507,7 +752,7 @@ class NoiseModel:
 
     def decode(self, reports: Any, rng: np.random.Generator | None = None) -> NDArray[np.int64]:
         """:func:`decode` with this model's protocol, prior and tie-breaking (``rng`` is needed
-        for ``tie_break="random"``)."""
+        for ``tie_break="random"``, except for GRR)."""
         return decode(self.protocol, reports, self.prior, tie_break=self.tie_break, rng=rng)
 
     def recover(self, p_z: ArrayLike, project: bool = False) -> NDArray[np.float64]:

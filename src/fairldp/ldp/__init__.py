@@ -1,9 +1,12 @@
 """Local differential privacy: protocols, frequency estimation and budget splits.
 
-Every protocol is built as ``get_protocol(name, epsilon, k)`` (or its class) and offers
-``perturb(x, rng)``, ``estimate(reports, method)``, ``variance(f, n)``, ``encode(reports)``,
-``pack(reports)`` and the estimation-only ``sample_support(counts, rng)``; see
-:mod:`fairldp.ldp.base`. Several attributes: :func:`privatize` in :mod:`fairldp.ldp.multi`.
+Every protocol is built as ``get_protocol(name, epsilon, k)`` (or its class), with ``epsilon``
+in ``[EPSILON_MIN, EPSILON_MAX] = [1e-6, 1000]``, and offers ``perturb(x, rng)``,
+``estimate(reports, method)``, ``variance(f, n)``, ``encode(reports)``, ``pack(reports)`` and
+the estimation-only ``sample_support(counts, rng)``; see :mod:`fairldp.ldp.base`. Every
+``perturb`` returns a :class:`Reports` (``len``, ``k``, ``rows``, ``iter_rows``,
+``column_sums``; :mod:`fairldp.ldp.reports`). Several attributes: :func:`privatize` in
+:mod:`fairldp.ldp.multi`.
 """
 
 from fairldp.ldp.adp import ADP
@@ -14,6 +17,7 @@ from fairldp.ldp.grr import GRR
 from fairldp.ldp.he import SHE, THE
 from fairldp.ldp.lh import BLH, OLH, LocalHashing
 from fairldp.ldp.multi import (
+    MAX_REPORT_BYTES,
     PrivatizedAttributes,
     PrivatizedColumn,
     combine_codes,
@@ -22,17 +26,27 @@ from fairldp.ldp.multi import (
     split_codes,
 )
 from fairldp.ldp.registry import PROTOCOLS, get_protocol
-from fairldp.ldp.reports import BitReports, HashReports
+from fairldp.ldp.reports import BitReports, CodeReports, HashReports, Reports, VectorReports
 from fairldp.ldp.ss import SS
 from fairldp.ldp.ue import OUE, SUE, UnaryEncoding
-from fairldp.ldp.validation import check_codes, check_domain_size, check_epsilon
+from fairldp.ldp.validation import (
+    EPSILON_MAX,
+    EPSILON_MIN,
+    check_codes,
+    check_domain_size,
+    check_epsilon,
+    check_n_users,
+)
 
 __all__ = [
     "ADP",
     "BLH",
     "BUDGET_SPLITS",
+    "EPSILON_MAX",
+    "EPSILON_MIN",
     "ESTIMATION_METHODS",
     "GRR",
+    "MAX_REPORT_BYTES",
     "OLH",
     "OUE",
     "PROTOCOLS",
@@ -41,16 +55,20 @@ __all__ = [
     "SUE",
     "THE",
     "BitReports",
+    "CodeReports",
     "FrequencyProtocol",
     "HashReports",
     "LocalHashing",
     "PrivatizedAttributes",
     "PrivatizedColumn",
     "PureProtocol",
+    "Reports",
     "UnaryEncoding",
+    "VectorReports",
     "check_codes",
     "check_domain_size",
     "check_epsilon",
+    "check_n_users",
     "combine_codes",
     "get_protocol",
     "ibu",

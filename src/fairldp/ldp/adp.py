@@ -16,6 +16,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from fairldp.ldp.base import FrequencyProtocol
 from fairldp.ldp.grr import GRR
+from fairldp.ldp.reports import Reports
 from fairldp.ldp.ue import OUE
 
 __all__ = ["ADP", "adp_uses_grr"]
@@ -45,9 +46,15 @@ class ADP(FrequencyProtocol):
     def params(self) -> dict[str, Any]:
         return {**self.inner.params, "protocol": self.name, "chosen": self.inner.name}
 
-    def perturb(self, x: ArrayLike, rng: np.random.Generator) -> Any:
+    def perturb(self, x: ArrayLike, rng: np.random.Generator) -> Reports:
         self.inner.chunk_elements = self.chunk_elements
         return self.inner.perturb(x, rng)
+
+    def report_nbytes(self, n: int) -> int:
+        return self.inner.report_nbytes(n)
+
+    def as_reports(self, reports: Any) -> Reports:
+        return self.inner.as_reports(reports)
 
     def n_reports(self, reports: Any) -> int:
         return self.inner.n_reports(reports)

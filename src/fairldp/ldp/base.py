@@ -13,6 +13,10 @@ A protocol is built from ``(epsilon, k)`` and offers
 - features for learning: ``encode(reports)`` gives the ``(n, k)`` indicator encoding of each
   report (Arcolezi et al., 2023), ``pack``/``unpack`` a bit-packed form of it.
 
+Every ``perturb`` returns a :class:`~fairldp.ldp.reports.Reports` (``len``, ``k``, ``rows``,
+``iter_rows``, ``column_sums``), so aggregation, encoding and decoding are generic;
+``as_reports`` also turns a plain array (GRR codes, SHE vectors) into one, validated.
+
 "Pure" protocols (Wang et al., USENIX Security 2017) have a support set per report such that
 ``P(v in S | X = v) = p*`` and ``P(v in S | X = u != v) = q*``; the unbiased estimator is
 ``(C_v / n - q*) / (p* - q*)`` with variance
@@ -21,6 +25,7 @@ A protocol is built from ``(epsilon, k)`` and offers
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, ClassVar
@@ -29,13 +34,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from fairldp.ldp.estimators import check_method, ibu, project_simplex
-from fairldp.ldp.reports import BitReports, chunk_rows
-from fairldp.ldp.validation import check_codes, check_domain_size, check_epsilon
+from fairldp.ldp.reports import DEFAULT_CHUNK_ELEMENTS, BitReports, Reports
+from fairldp.ldp.validation import check_codes, check_domain_size, check_epsilon, check_n_users
 
-__all__ = ["FrequencyProtocol", "PureProtocol", "true_counts"]
+__all__ = ["DEFAULT_CHUNK_ELEMENTS", "FrequencyProtocol", "PureProtocol", "true_counts"]
 
-#: Largest number of ``(user, value)`` entries materialized at once (32 MiB of float64).
-DEFAULT_CHUNK_ELEMENTS = 1 << 22
+#: smallest positive likelihood ratio kept in IBU likelihoods (``e^-eps`` would underflow
+#: to 0 for eps > 745 and could leave a report with likelihood 0 under every value)
+_MIN_LIKELIHOOD = 1e-300
 
 
 def true_counts(x: ArrayLike, k: int, name: str = "x") -> NDArray[np.int64]:
@@ -73,13 +79,29 @@ class FrequencyProtocol(ABC):
 
     # ----- client side -----------------------------------------------------------------
     @abstractmethod
-    def perturb(self, x: ArrayLike, rng: np.random.Generator) -> Any:
+    def perturb(self, x: ArrayLike, rng: np.random.Generator) -> Reports:
         """Privatize a whole column of codes in ``[0, k)`` with the given generator."""
 
-    # ----- server side -----------------------------------------------------------------
     @abstractmethod
+    def report_nbytes(self, n: int) -> int:
+        """Bytes that :meth:`perturb` allocates for the reports of ``n`` users."""
+
+    # ----- server side -----------------------------------------------------------------
+    def as_reports(self, reports: Any) -> Reports:
+        """``reports`` as this protocol's :class:`~fairldp.ldp.reports.Reports` (plain arrays
+        are validated and wrapped by the protocols that produce arrays: GRR, SHE)."""
+        if not isinstance(reports, Reports):
+            raise ValueError(
+                f"reports of {self.name} must be the output of its perturb(), got "
+                f"{type(reports).__name__}"
+            )
+        if reports.k != self.k:
+            raise ValueError(f"reports are over a domain of size {reports.k}, not k = {self.k}")
+        return reports
+
     def n_reports(self, reports: Any) -> int:
         """Number of users in ``reports``."""
+        return len(self.as_reports(reports))
 
     @abstractmethod
     def support(self, reports: Any) -> NDArray[np.float64]:
@@ -91,11 +113,12 @@ class FrequencyProtocol(ABC):
 
     @abstractmethod
     def unbiased(self, support: ArrayLike, n: int) -> NDArray[np.float64]:
-        """Unbiased frequency estimate from the aggregate (no clipping)."""
+        """Unbiased frequency estimate from the aggregate of ``n >= 1`` users (no clipping)."""
 
     @abstractmethod
     def variance(self, f: ArrayLike, n: int) -> NDArray[np.float64]:
-        """Exact variance of the unbiased estimate of a value with true frequency ``f``."""
+        """Exact variance of the unbiased estimate of a value with true frequency ``f`` among
+        ``n >= 1`` users (``n`` is validated: a ValueError names what was found)."""
 
     @abstractmethod
     def ibu_likelihood(self, reports: Any) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -131,9 +154,9 @@ class FrequencyProtocol(ABC):
         return self.estimate_from_support(self.sample_support(counts, rng), counts.sum(), method)
 
     # ----- features for learning -----------------------------------------------------------
-    @abstractmethod
     def encode_rows(self, reports: Any, start: int, stop: int) -> NDArray[Any]:
-        """Encoding of reports ``start:stop``, shape ``(rows, k)``."""
+        """Encoding of reports ``start:stop``, shape ``(rows, k)``: ``reports.rows``."""
+        return self.as_reports(reports).rows(start, stop)
 
     def encode(self, reports: Any) -> NDArray[Any]:
         """Model features of each report, shape ``(n, k)``: the indicator vector of the values
@@ -142,15 +165,15 @@ class FrequencyProtocol(ABC):
 
     def pack(self, reports: Any) -> BitReports:
         """Bit-packed :meth:`encode` (``ceil(n k / 8)`` bytes), built block by block."""
-        if isinstance(reports, BitReports):
-            return reports
-        n = self.n_reports(reports)
-        step = chunk_rows(n, self.k, self.chunk_elements)
+        rep = self.as_reports(reports)
+        if isinstance(rep, BitReports):
+            return rep
+        if not rep.indicator:
+            raise ValueError(f"{self.name} reports are real-valued and cannot be bit-packed")
         blocks = [
-            np.packbits(self.encode_rows(reports, s, min(s + step, n)).astype(bool).ravel())
-            for s in range(0, n, step)
+            np.packbits(rows.astype(bool).ravel()) for _, rows in rep.iter_rows(self.chunk_elements)
         ]
-        return BitReports.from_blocks(blocks, n, self.k)
+        return BitReports.from_blocks(blocks, len(rep), self.k)
 
     @staticmethod
     def unpack(packed: BitReports) -> NDArray[np.uint8]:
@@ -170,11 +193,16 @@ class PureProtocol(FrequencyProtocol):
 
     p_star: float
     q_star: float
-    #: ``p_star - q_star``, computed without cancellation by each protocol.
+    #: ``p_star - q_star`` and ``1 - p_star``, computed without cancellation by each protocol
+    #: (from ``e^-eps``, never as differences of numbers close to one).
     pq_gap: float
-    #: relative likelihood ``P(report | v)`` when ``v`` is in / not in the report's support.
+    one_minus_p: float
+    #: relative likelihood ``P(report | v)`` when ``v`` is in / not in the report's support,
+    #: and ``log(ibu_in / ibu_out)`` computed in log space (finite even where ``ibu_out``
+    #: underflows to 0).
     ibu_in: float
     ibu_out: float
+    log_ratio: float
 
     @property
     def params(self) -> dict[str, Any]:
@@ -182,17 +210,24 @@ class PureProtocol(FrequencyProtocol):
 
     def unbiased(self, support: ArrayLike, n: int) -> NDArray[np.float64]:
         """``(C_v / n - q*) / (p* - q*)``."""
+        n = check_n_users(n)
         return (np.asarray(support, dtype=float) / n - self.q_star) / self.pq_gap
 
     def variance(self, f: ArrayLike, n: int) -> NDArray[np.float64]:
         """``q*(1-q*) / (n (p*-q*)^2) + f (1 - p* - q*) / (n (p*-q*))`` (Wang et al., 2017).
 
         Exact for a fixed population with ``n f`` holders of the value: the support count is
-        a sum of independent Bernoulli(p*) and Bernoulli(q*) indicators.
+        a sum of ``n f`` Bernoulli(p*) and ``n (1 - f)`` Bernoulli(q*) independent indicators,
+        so the variance is evaluated in the equivalent form
+        ``(f p* (1-p*) + (1-f) q* (1-q*)) / (n (p*-q*)^2)``: a sum of non-negative terms for
+        ``f`` in ``[0, 1]`` (the form above cancels to ``O(e^-eps)`` at ``f = 1``), with each
+        protocol's cancellation-free :attr:`one_minus_p`, each term scaled by ``1 / d`` twice
+        so that no intermediate under- or overflows.
         """
+        n = check_n_users(n)
         f = np.asarray(f, dtype=float)
         p, q, d = self.p_star, self.q_star, self.pq_gap
-        return q * (1 - q) / (n * d**2) + f * (1 - p - q) / (n * d)
+        return (f * ((p / d) * (self.one_minus_p / d)) + (1 - f) * ((q / d) * ((1 - q) / d))) / n
 
     def sample_support(self, counts: ArrayLike, rng: np.random.Generator) -> NDArray[np.float64]:
         """``C_v ~ Bin(n_v, p*) + Bin(n - n_v, q*)``, independently per value.
@@ -211,19 +246,17 @@ class PureProtocol(FrequencyProtocol):
 
     def support(self, reports: Any) -> NDArray[np.float64]:
         """Support counts ``C_v``: number of reports whose support contains ``v``."""
-        if isinstance(reports, BitReports):
-            return reports.column_sums(self.chunk_elements).astype(float)
-        n = self.n_reports(reports)
-        step = chunk_rows(n, self.k, self.chunk_elements)
-        out = np.zeros(self.k, dtype=np.int64)
-        for s in range(0, n, step):
-            out += self.encode_rows(reports, s, min(s + step, n)).sum(axis=0, dtype=np.int64)
-        return out.astype(float)
+        return self.as_reports(reports).column_sums(self.chunk_elements).astype(float)
 
     def ibu_likelihood(self, reports: Any) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Distinct support indicators ``E`` with counts; ``L = out + (in - out) E``."""
+        """Distinct support indicators ``E`` with counts; ``L = 1`` in the support and
+        ``ibu_out / ibu_in = e^-log_ratio`` (floored at 1e-300) out of it; a report with an
+        empty support is equally likely under every value (``L = 1``)."""
         packed = self.pack(reports)
-        rows = np.packbits(packed.unpack().astype(bool), axis=1)
-        uniq, cnt = np.unique(rows, axis=0, return_counts=True)
-        e = np.unpackbits(uniq, axis=1, count=packed.k).astype(float)
-        return self.ibu_out + (self.ibu_in - self.ibu_out) * e, cnt.astype(float)
+        uniq, cnt = np.unique(
+            np.packbits(packed.unpack().astype(bool), axis=1), axis=0, return_counts=True
+        )
+        e = np.unpackbits(uniq, axis=1, count=packed.k).astype(bool)
+        out = max(math.exp(-self.log_ratio), _MIN_LIKELIHOOD)
+        lik = np.where(e | ~e.any(axis=1, keepdims=True), 1.0, out)
+        return lik, cnt.astype(float)

@@ -16,7 +16,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from fairldp.ldp.base import PureProtocol, _check_counts
 from fairldp.ldp.estimators import check_method, ibu, project_simplex
-from fairldp.ldp.validation import check_codes
+from fairldp.ldp.reports import CodeReports
+from fairldp.ldp.validation import check_codes, check_n_users
 
 __all__ = ["GRR"]
 
@@ -45,7 +46,9 @@ class GRR(PureProtocol):
         self.flip = (self.k - 1) * a / den
         self.p_star, self.q_star = self.p, self.q
         self.pq_gap = -math.expm1(-self.epsilon) / den
+        self.one_minus_p = self.flip
         self.ibu_in, self.ibu_out = self.p, self.q
+        self.log_ratio = self.epsilon  # p / q = e^eps
 
     @property
     def params(self) -> dict[str, Any]:
@@ -58,7 +61,7 @@ class GRR(PureProtocol):
         np.fill_diagonal(t, self.p)
         return t
 
-    def perturb(self, x: ArrayLike, rng: np.random.Generator) -> NDArray[np.int64]:
+    def perturb(self, x: ArrayLike, rng: np.random.Generator) -> CodeReports:
         """Perturb a whole column of codes at once, with one uniform draw per user.
 
         With ``u ~ U[0, 1)``, ``t = u (k-1) / ((k-1) q)``: the user lies iff ``t < k - 1``,
@@ -70,7 +73,7 @@ class GRR(PureProtocol):
         """
         codes = check_codes(x, self.k)
         if self.flip == 0.0:  # eps > ~745: e^-eps underflows, nobody lies
-            return codes.copy()
+            return CodeReports(codes.copy(), self.k)
         k = self.k
         u = rng.random(codes.size)
         u *= (k - 1) / self.flip
@@ -83,29 +86,33 @@ class GRR(PureProtocol):
         else:
             s += 1
             s -= k * (s >= k)
-        return s
+        return CodeReports(s, k)
 
-    def n_reports(self, reports: ArrayLike) -> int:
-        return int(np.asarray(reports).shape[0])
+    def report_nbytes(self, n: int) -> int:
+        """One int64 code per user."""
+        return 8 * n
 
-    def support(self, reports: ArrayLike) -> NDArray[np.float64]:
-        """Count of each reported value."""
-        z = check_codes(reports, self.k, name="reports")
-        return np.bincount(z, minlength=self.k).astype(float)
+    def as_reports(self, reports: ArrayLike) -> CodeReports:
+        """The reported codes, validated to lie in ``[0, k)`` (plain arrays are accepted)."""
+        if isinstance(reports, CodeReports):
+            if reports.k != self.k:
+                raise ValueError(f"reports are over a domain of size {reports.k}, not k = {self.k}")
+            return reports
+        return CodeReports(check_codes(reports, self.k, name="reports"), self.k)
 
     def estimate(
         self, reports: ArrayLike, method: str = "unbiased", **ibu_kwargs: Any
     ) -> NDArray[np.float64]:
         """Frequency estimate: unbiased ``(c_v / n - q) / (p - q)`` (no clipping: may be < 0),
         its projection onto the simplex, or IBU (the counts are sufficient for all three)."""
-        z = check_codes(reports, self.k, name="reports")
-        counts = np.bincount(z, minlength=self.k).astype(float)
-        return self.estimate_from_support(counts, z.size, method, **ibu_kwargs)
+        z = self.as_reports(reports)
+        return self.estimate_from_support(self.support(z), len(z), method, **ibu_kwargs)
 
     def estimate_from_support(
         self, support: ArrayLike, n: int, method: str = "unbiased", **ibu_kwargs: Any
     ) -> NDArray[np.float64]:
         """Estimate from the report counts; for GRR they are sufficient, IBU included."""
+        check_n_users(n)
         if check_method(method) == "ibu":
             return ibu(self.transition_matrix.T, support, **ibu_kwargs)
         f = self.unbiased(support, n)
@@ -117,15 +124,7 @@ class GRR(PureProtocol):
         return rng.multinomial(c, self.transition_matrix).sum(axis=0).astype(float)
 
     def ibu_likelihood(self, reports: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        z = check_codes(reports, self.k, name="reports")
-        return self.transition_matrix.T, np.bincount(z, minlength=self.k).astype(float)
-
-    def encode_rows(self, reports: ArrayLike, start: int, stop: int) -> NDArray[np.uint8]:
-        """One-hot encoding of the reported values."""
-        z = np.asarray(reports)[start:stop]
-        out = np.zeros((z.size, self.k), dtype=np.uint8)
-        out[np.arange(z.size), z] = 1
-        return out
+        return self.transition_matrix.T, self.support(reports)
 
     def variance(self, f: ArrayLike, n: int) -> NDArray[np.float64]:
         """Exact variance of :meth:`estimate` for true frequency ``f`` and ``n`` users.

@@ -22,10 +22,10 @@ import math
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from fairldp.ldp.base import PureProtocol
-from fairldp.ldp.reports import HashReports, chunk_rows
+from fairldp.ldp.reports import HashReports
 from fairldp.ldp.validation import check_codes
 
 __all__ = ["BLH", "OLH", "PRIME", "LocalHashing", "collision_probability"]
@@ -65,7 +65,9 @@ class LocalHashing(PureProtocol):
         self.p_star = self.p
         self.q_star = self.collision * self.p + (1.0 - self.collision) * self.q
         self.pq_gap = (1.0 - self.collision) * (-math.expm1(-self.epsilon) / den)
+        self.one_minus_p = self.flip
         self.ibu_in, self.ibu_out = self.p, self.q
+        self.log_ratio = self.epsilon  # p / q = e^eps
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(epsilon={self.epsilon!r}, k={self.k})"
@@ -92,28 +94,11 @@ class LocalHashing(PureProtocol):
         np.minimum(u, self.g - 2, out=u)
         r = u.astype(np.int64)
         r += r >= h
-        return HashReports(a, b, np.where(lie, r, h), self.g, PRIME)
+        return HashReports(a, b, np.where(lie, r, h), self.g, PRIME, self.k)
 
-    def n_reports(self, reports: HashReports) -> int:
-        return len(reports)
-
-    def encode_rows(self, reports: HashReports, start: int, stop: int) -> NDArray[np.uint8]:
-        """Indicator of ``{v in [k] : H_i(v) = y_i}`` for users ``start:stop``."""
-        values = np.arange(self.k, dtype=np.uint64)
-        h = reports.hashes(values, start, stop)
-        return (h == reports.y[start:stop, None].astype(np.uint64)).view(np.uint8)
-
-    def support(self, reports: HashReports) -> NDArray[np.float64]:
-        """``C_v = #{i : H_i(v) = y_i}``: all users hashed against all values in row blocks."""
-        n = len(reports)
-        step = chunk_rows(n, self.k, self.chunk_elements)
-        values = np.arange(self.k, dtype=np.uint64)
-        y = reports.y.astype(np.uint64)
-        out = np.zeros(self.k, dtype=np.int64)
-        for s in range(0, n, step):
-            h = reports.hashes(values, s, s + step)
-            out += np.count_nonzero(h == y[s : s + step, None], axis=0)
-        return out.astype(float)
+    def report_nbytes(self, n: int) -> int:
+        """Per user the hash seed ``(a, b)`` and the report ``y``: 24 bytes."""
+        return 24 * n
 
 
 class BLH(LocalHashing):

@@ -18,11 +18,19 @@ depend only on these keys, never on the order attributes or jobs run in. The bud
 part of the key, so ``uniform`` and ``k_based`` runs use common random numbers. Another set of
 rows of the same users (the test rows of a study) passes ``part`` (e.g. ``"test"``), which is
 appended to every key, so that its noise is independent of the training rows'.
+
+Memory: before perturbing anything, :func:`privatize` adds up the bytes that the reports will
+take (``protocol.report_nbytes``: ``n k / 8`` for the bit-packed UE/THE/SS reports, ``8 n k``
+for SHE, ``8 n`` for GRR, ``24 n`` for BLH/OLH) and raises a ValueError naming the domain
+size and the estimate if they exceed ``max_report_bytes`` (default :data:`MAX_REPORT_BYTES`,
+4 GiB; ``None`` disables the check). This matters for ``combined``, whose product domain grows
+multiplicatively (e.g. OUE over a 10^7-value product domain with 2 * 10^5 users needs 233 GiB).
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +45,8 @@ from fairldp.ldp.validation import check_codes, check_domain_size, check_epsilon
 from fairldp.rng import make_rng
 
 __all__ = [
-        "PrivatizedAttributes",
+    "MAX_REPORT_BYTES",
+    "PrivatizedAttributes",
     "PrivatizedColumn",
     "combine_codes",
     "privatize",
@@ -46,6 +55,11 @@ __all__ = [
 ]
 
 SAMPLING_KEY = "__sampled_attribute__"
+
+#: default cap on the memory of the reports allocated by one :func:`privatize` call (4 GiB)
+MAX_REPORT_BYTES = 4 << 30
+#: largest product domain whose mixed-radix codes fit in int64
+_MAX_CODE = np.iinfo(np.int64).max
 
 
 def combine_codes(columns: Sequence[ArrayLike], domain_sizes: Sequence[int]) -> NDArray[np.int64]:
@@ -61,7 +75,7 @@ def combine_codes(columns: Sequence[ArrayLike], domain_sizes: Sequence[int]) -> 
 
 def split_codes(codes: ArrayLike, domain_sizes: Sequence[int]) -> list[NDArray[np.int64]]:
     """Inverse of :func:`combine_codes`."""
-    c = check_codes(codes, int(np.prod(domain_sizes)), name="codes")
+    c = check_codes(codes, math.prod(domain_sizes), name="codes")
     return [np.asarray(a, dtype=np.int64) for a in np.unravel_index(c, tuple(domain_sizes))]
 
 
@@ -178,14 +192,17 @@ def privatize(
     seed: int,
     dataset: str,
     part: str | None = None,
+    max_report_bytes: int | None = MAX_REPORT_BYTES,
 ) -> PrivatizedAttributes:
     """Privatize the sensitive attributes ``columns`` (name -> integer codes in ``[0, k)``)
     with ``protocol`` and total budget ``epsilon`` spent as ``budget_split`` says (one of
-    :data:`~fairldp.ldp.budget.BUDGET_SPLITS`)."""
+    :data:`~fairldp.ldp.budget.BUDGET_SPLITS`).
+
+    Raises a ValueError before allocating anything if the reports would take more than
+    ``max_report_bytes`` bytes (``None``: no limit); see the module docstring.
+    """
     if budget_split not in BUDGET_SPLITS:
-        raise ValueError(
-            f"budget_split must be one of {list(BUDGET_SPLITS)}, got {budget_split!r}"
-        )
+        raise ValueError(f"budget_split must be one of {list(BUDGET_SPLITS)}, got {budget_split!r}")
     eps = check_epsilon(epsilon)
     attrs = tuple(columns)
     if not attrs:
@@ -202,24 +219,45 @@ def privatize(
         raise ValueError(f"columns must all have the same length, got {[c.size for c in cols]}")
     kw: dict[str, Any] = {"seed": seed, "dataset": dataset, "stream_epsilon": eps, "part": part}
 
+    def require_fits(plan: Sequence[tuple[FrequencyProtocol, int]], domain: str) -> None:
+        need = sum(proto.report_nbytes(m) for proto, m in plan)
+        if max_report_bytes is not None and need > max_report_bytes:
+            raise ValueError(
+                f"privatize(budget_split={budget_split!r}) with {plan[0][0].name} over {domain} "
+                f"for n = {n} users would allocate about {need / 2**30:.3g} GiB ({need} bytes) "
+                f"of reports, above max_report_bytes = {max_report_bytes} "
+                f"({max_report_bytes / 2**30:.3g} GiB); use fewer or coarser attributes, "
+                "another budget split, or pass a larger max_report_bytes (None: no limit)"
+            )
+
     if budget_split in ("uniform", "k_based"):
         budgets = split_budget(eps, ks, budget_split)
+        require_fits(
+            [(get_protocol(protocol, e, k), n) for k, e in zip(ks, budgets, strict=True)],
+            f"domains of sizes {list(ks)}",
+        )
         parts = tuple(
             privatize_column(c, protocol, e, k, attribute=a, **kw)
             for a, c, k, e in zip(attrs, cols, ks, budgets, strict=True)
         )
     elif budget_split == "combined":
+        size = math.prod(ks)
+        domain = f"the product domain of size {size} (= {' x '.join(map(str, ks))})"
+        if size > _MAX_CODE:
+            raise ValueError(f"{domain} is too large for int64 codes (at most {_MAX_CODE})")
+        require_fits([(get_protocol(protocol, eps, size), n)], domain)
         codes = combine_codes(cols, ks)
-        parts = (
-            privatize_column(
-                codes, protocol, eps, int(np.prod(ks)), attribute="+".join(attrs), **kw
-            ),
-        )
+        parts = (privatize_column(codes, protocol, eps, size, attribute="+".join(attrs), **kw),)
     else:  # sampling
         proto_name = get_protocol(protocol, eps, 2).name
         keys = (SAMPLING_KEY,) if part is None else (SAMPLING_KEY, part)
         choice = make_rng(seed, "perturb", dataset, proto_name, eps, *keys).integers(
             0, len(attrs), size=n
+        )
+        sizes = np.bincount(choice, minlength=len(attrs))
+        require_fits(
+            [(get_protocol(protocol, eps, k), int(m)) for k, m in zip(ks, sizes, strict=True)],
+            f"domains of sizes {list(ks)}",
         )
         plist = []
         for j, (a, c, k) in enumerate(zip(attrs, cols, ks, strict=True)):

@@ -20,7 +20,7 @@ import math
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from fairldp.ldp.base import PureProtocol
 from fairldp.ldp.reports import BitReports, chunk_rows
@@ -52,8 +52,10 @@ class SS(PureProtocol):
         self.pq_gap = w * (k_ - w) * (-math.expm1(-self.epsilon)) / ((k_ - 1) * den)
         #: probability that the true value is left out, ``1 - p*``, without cancellation
         self.exclude = (k_ - w) * a / den
+        self.one_minus_p = self.exclude
         # P(S | v in S) : P(S | v not in S) = e^eps : 1
         self.ibu_in, self.ibu_out = 1.0, a
+        self.log_ratio = self.epsilon
 
     @property
     def params(self) -> dict[str, Any]:
@@ -121,9 +123,6 @@ class SS(PureProtocol):
             packed[b0 : b0 + -(-m * k // 8)] = np.packbits(bits)
         return BitReports(packed, n, k)
 
-    def n_reports(self, reports: BitReports) -> int:
-        return reports.n
-
-    def encode_rows(self, reports: BitReports, start: int, stop: int) -> NDArray[np.uint8]:
-        """Indicator of the reported subset."""
-        return reports.unpack(start, stop)
+    def report_nbytes(self, n: int) -> int:
+        """``ceil(n k / 8)`` bytes of packed subset indicators."""
+        return -(-n * self.k // 8)

@@ -72,11 +72,14 @@ class UnaryEncoding(PureProtocol):
     p: float
     q: float
 
-    def _set(self, p: float, q: float, gap: float) -> None:
+    def _set(self, p: float, q: float, gap: float, one_minus_p: float, log_ratio: float) -> None:
+        """Bit probabilities ``p``, ``q`` with ``p - q``, ``1 - p`` and
+        ``log(p (1-q) / (q (1-p)))`` computed by the caller without cancellation."""
         self.p, self.q = p, q
-        self.p_star, self.q_star, self.pq_gap = p, q, gap
+        self.p_star, self.q_star, self.pq_gap, self.one_minus_p = p, q, gap, one_minus_p
         # P(bits | v) / prod_u P(bit_u | 0) is p/q if bit_v = 1 else (1-p)/(1-q); scaled by q(1-q)
         self.ibu_in, self.ibu_out = p * (1 - q), q * (1 - p)
+        self.log_ratio = log_ratio
 
     @property
     def params(self) -> dict[str, Any]:
@@ -87,12 +90,9 @@ class UnaryEncoding(PureProtocol):
         codes = check_codes(x, self.k)
         return perturb_bits(codes, self.k, self.p, self.q, rng, self.chunk_elements)
 
-    def n_reports(self, reports: BitReports) -> int:
-        return reports.n
-
-    def encode_rows(self, reports: BitReports, start: int, stop: int) -> NDArray[np.uint8]:
-        """The noisy bits themselves."""
-        return reports.unpack(start, stop)
+    def report_nbytes(self, n: int) -> int:
+        """``ceil(n k / 8)`` bytes of packed bits."""
+        return -(-n * self.k // 8)
 
 
 class SUE(UnaryEncoding):
@@ -106,7 +106,8 @@ class SUE(UnaryEncoding):
     def __init__(self, epsilon: float, k: int) -> None:
         super().__init__(epsilon, k)
         h = math.exp(-self.epsilon / 2)
-        self._set(1.0 / (1.0 + h), h / (1.0 + h), -math.expm1(-self.epsilon / 2) / (1.0 + h))
+        gap = -math.expm1(-self.epsilon / 2) / (1.0 + h)
+        self._set(1.0 / (1.0 + h), h / (1.0 + h), gap, h / (1.0 + h), self.epsilon)  # 1-p = q
 
 
 class OUE(UnaryEncoding):
@@ -120,4 +121,6 @@ class OUE(UnaryEncoding):
     def __init__(self, epsilon: float, k: int) -> None:
         super().__init__(epsilon, k)
         a = math.exp(-self.epsilon)
-        self._set(0.5, a / (1.0 + a), -math.expm1(-self.epsilon) / (2.0 * (1.0 + a)))
+        gap = -math.expm1(-self.epsilon) / (2.0 * (1.0 + a))
+        # p (1-q) / (q (1-p)) = (1-q) / q = e^eps
+        self._set(0.5, a / (1.0 + a), gap, 0.5, self.epsilon)

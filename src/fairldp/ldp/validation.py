@@ -1,4 +1,11 @@
-"""Argument checks shared by every protocol: one ValueError naming the argument and the range."""
+"""Argument checks shared by every protocol: one ValueError naming the argument and the range.
+
+Supported privacy budgets: ``epsilon`` in ``[EPSILON_MIN, EPSILON_MAX] = [1e-6, 1000]``. Inside
+this range every protocol's parameters, estimates, variances and noise models are finite
+(checked by the property tests in ``tests/ldp/test_properties.py``); below it the protocols
+carry no usable signal (e.g. ``p* - q* ~ eps / k``), above it none perturbs anything
+(``e^-eps < 1e-434`` underflows to 0), so both ends are rejected rather than extrapolated.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +14,48 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["check_codes", "check_domain_size", "check_epsilon"]
+__all__ = [
+    "EPSILON_MAX",
+    "EPSILON_MIN",
+    "check_codes",
+    "check_domain_size",
+    "check_epsilon",
+    "check_n_users",
+]
+
+#: smallest and largest supported privacy budget (see the module docstring)
+EPSILON_MIN = 1e-6
+EPSILON_MAX = 1000.0
 
 
 def check_epsilon(epsilon: float, name: str = "epsilon") -> float:
-    """Return ``epsilon`` as a float, or raise if it is not a finite number > 0."""
+    """Return ``epsilon`` as a float, or raise if it is not a finite number in
+    ``[EPSILON_MIN, EPSILON_MAX]``."""
+    msg = (
+        f"{name} must be a finite number > 0 in the supported range "
+        f"[{EPSILON_MIN:g}, {EPSILON_MAX:g}], got {epsilon!r}"
+    )
     if isinstance(epsilon, bool):
-        raise ValueError(f"{name} must be a finite number > 0, got {epsilon!r}")
+        raise ValueError(msg)
     try:
         eps = float(epsilon)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a finite number > 0, got {epsilon!r}") from None
-    if not math.isfinite(eps) or eps <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {epsilon!r}")
+        raise ValueError(msg) from None
+    if not math.isfinite(eps) or not EPSILON_MIN <= eps <= EPSILON_MAX:
+        raise ValueError(msg)
     return eps
+
+
+def check_n_users(n: int, name: str = "n") -> int:
+    """Return ``n`` (a number of users) as an int, or raise if it is not an integer >= 1
+    (integral floats such as ``1e6`` are accepted)."""
+    if isinstance(n, bool):
+        raise ValueError(f"{name} (number of users) must be an integer >= 1, got {n!r}")
+    if isinstance(n, float | np.floating) and math.isfinite(n) and n == math.floor(n):
+        n = int(n)
+    if not isinstance(n, int | np.integer) or n < 1:
+        raise ValueError(f"{name} (number of users) must be an integer >= 1, got {n!r}")
+    return int(n)
 
 
 def check_domain_size(k: int, name: str = "k") -> int:
