@@ -2,7 +2,8 @@
 
 Every stage writes its table to a temporary file in the destination folder and renames it
 into place (``os.replace`` is atomic on POSIX), so a job killed mid-write never leaves a
-truncated file under the final name. Provenance of a table (dataset, protocol, epsilon, which
+truncated file under the final name; the next write of the same file removes the temporary
+files a killed attempt left behind. Provenance of a table (dataset, protocol, epsilon, which
 columns are privatized, ...) travels in the schema metadata under the key ``fairldp``.
 """
 
@@ -12,6 +13,7 @@ import contextlib
 import json
 import os
 import tempfile
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +27,7 @@ __all__ = [
     "META_KEY",
     "atomic_write_bytes",
     "atomic_write_text",
+    "check_made_for",
     "read_metadata",
     "read_parquet",
     "write_parquet",
@@ -34,7 +37,13 @@ META_KEY = b"fairldp"
 
 
 def _tmp_path(path: Path) -> Path:
+    """A new temporary file beside ``path``. Temporary files of earlier writes of the same
+    ``path`` are removed first: one job at a time writes an output (Snakemake's invariant), so
+    they are left by a killed attempt (a hard kill cannot run the ``finally`` below)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     # mkstemp creates the file 0600; give the artifact the permissions of a normal new file
@@ -73,6 +82,22 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
 
     raw = (pq.read_schema(path).metadata or {}).get(META_KEY)
     return json.loads(raw) if raw else {}
+
+
+def check_made_for(path: str | os.PathLike[str], meta: dict[str, Any], **expected: Any) -> None:
+    """Refuse an artifact whose metadata says it was made for other keys than the reader's
+    (its wildcards): ``ValueError`` naming the file, the key and the two values. ``seeds``:
+    the reader's seeds must be among the artifact's."""
+    for key, want in expected.items():
+        if want is None:
+            continue
+        got = meta.get(key)
+        ok = set(want) <= set(got or ()) if key == "seeds" else got == want
+        if not ok:
+            raise ValueError(
+                f"{path} was made for {key}={got!r}, not {want!r} as its path says: a copied or "
+                "mislabelled artifact; delete it to have it rebuilt"
+            )
 
 
 def read_parquet(path: str | os.PathLike[str], columns: list[str] | None = None) -> pd.DataFrame:

@@ -1,0 +1,39 @@
+"""Atomic writes: a killed write leaves no file behind once the job runs again."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from fairldp.io import atomic_write_text, read_parquet, write_parquet
+
+_KILLED_WRITE = """
+import os, sys
+from pathlib import Path
+from fairldp.io import _tmp_path
+tmp = _tmp_path(Path(sys.argv[1]))
+tmp.write_bytes(b"half a parquet file")
+os.kill(os.getpid(), 9)  # a hard kill: no finally, no cleanup
+"""
+
+
+def test_the_next_write_removes_what_a_killed_write_left(tmp_path: Path) -> None:
+    out = tmp_path / "cell" / "seeds0-19.parquet"
+    other = tmp_path / "cell" / "seeds20-39.parquet"
+    for target in (out, out, other):
+        proc = subprocess.run([sys.executable, "-c", _KILLED_WRITE, str(target)], check=False)
+        assert proc.returncode == -signal.SIGKILL
+    # the second attempt at out already removed the first one's leftover
+    left = sorted(p.name for p in out.parent.iterdir())
+    assert len(left) == 2 and all(n.endswith(".tmp") and n.startswith(".") for n in left)
+    write_parquet(pd.DataFrame({"x": [1, 2]}), out, meta={"k": 1})
+    # out's leftover is gone; the one of another output is not this write's to remove
+    names = sorted(p.name for p in out.parent.iterdir())
+    assert names == sorted([out.name, *(n for n in left if other.name in n)])
+    assert read_parquet(out).attrs["fairldp"] == {"k": 1}
+    atomic_write_text("done", other)
+    assert sorted(p.name for p in out.parent.iterdir()) == sorted([out.name, other.name])
