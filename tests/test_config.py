@@ -72,7 +72,7 @@ def test_names_stand_for_kinds() -> None:
         privatizers={"oue": {}, "sex_ss": {"protocol": "ss", "attributes": "sex"}},
         representations={"identity": {}, "quantile": {"amounts": [0, 1]}},
         learners={"lightgbm": {}, "corrected_postproc_eo": {}, "two": {"model": "lightgbm",
-                  "method": "threshold_eo", "params": {"tolerance": 0.1}}},
+                  "method": "corrected_postproc_eo", "params": {"tolerance": 0.1}}},
     ))  # fmt: skip
     assert s.privatizers["oue"].protocol == "oue"
     assert s.privatizers["sex_ss"].attributes == ("sex",)
@@ -229,6 +229,48 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("synthetic key", {"synthetic": {"synthetic_joint": {"rows": []}}},
      "unknown config key 'rows' under 'synthetic.synthetic_joint'"),
     ("download", {"download": {"retries": 0}}, "'download.retries': 0 is not allowed"),
+    # the output folder (relative to the working directory: the checkout when tests run)
+    ("results root", {"results": "/"}, "'results': '/' is an absolute path"),
+    ("results root allowed", {"results": "//", "absolute_results": True},
+     "'results': '//' is the root of the file system"),
+    ("results absolute", {"results": "/tmp/study"}, "'/tmp/study' is an absolute path"),
+    ("results home", {"results": str(Path.home()), "absolute_results": True}, "is the home folder"),
+    ("results dot", {"results": "."}, "'results': '.' is the working directory itself"),
+    ("results dot slash", {"results": "./"}, "is the working directory itself"),
+    ("results parent", {"results": ".."}, "'..' leaves the working directory"),
+    ("results escape", {"results": "results/../../elsewhere"}, "leaves the working directory"),
+    ("results src", {"results": "src/fairldp"}, "lies inside the project's src/"),
+    ("results raw data", {"results": "data/raw"}, "lies inside the project's data/raw/"),
+    ("results config", {"results": "config/out"}, "lies inside the project's config/"),
+    ("results workflow", {"results": "workflow"}, "lies inside the project's workflow/"),
+    ("results git", {"results": ".git/x"}, "lies inside the project's .git/"),
+    ("results absolute flag type", {"absolute_results": "yes"}, "'absolute_results': 'yes'"),
+    # values that used to pass the checks and fail in a job
+    ("epsilon tiny", {"epsilons": [1e-300]}, "'epsilons[0]': 1e-300 is outside [1e-06, 1000]"),
+    ("epsilon huge", {"epsilons": [1, 5000]}, "'epsilons[1]': 5000 is not allowed"),
+    ("method param", {"learners": {"f": {"method": "corrected_postproc_eo",
+                                         "params": {"tolrance": 0.1}}}},
+     "unknown parameter 'tolrance' of method 'corrected_postproc_eo' (did you mean "
+     "'tolerance'?)"),
+    ("method param reserved", {"learners": {"f": {"method": "threshold_eo",
+                                                  "params": {"random_state": 3}}}},
+     "'random_state' is set by the chain"),
+    ("method fixed param", {"learners": {"f": {"method": "expgrad_eo",
+                                               "params": {"constraint": "demographic_parity"}}}},
+     "'constraint' is set by the chain"),
+    ("model param", {"learners": {"lr": {"model": "logistic_regression", "params": {"CC": 1}}}},
+     "'learners.lr.params': not accepted by model 'logistic_regression'"),
+    ("yte", {"__use_yte__": True}, "'__use_yte__': runs Python code from the study file"),
+    ("test size tiny", {"test_size": 0.0001}, "'test_size': 0.0001 is not allowed"),
+    ("acs unknown state", {"acs": {"states": ["XX"]}}, "config key 'acs': unknown state codes"),
+    ("synthetic sum", {"synthetic": {"synthetic_joint": {"table": [[0, 0, 0, 0.25],
+                                                                   [1, 1, 1, 0.25]]}}},
+     "'synthetic.synthetic_joint.table': the probabilities p sum to 0.5, not 1"),
+    ("synthetic cell", {"synthetic": {"synthetic_joint": {"table": [[0, 2, 0, 1.0]]}}},
+     "'synthetic.synthetic_joint.table[0]': a, x and y must be 0 or 1"),
+    ("synthetic twice", {"synthetic": {"synthetic_joint": {"table": [[0, 0, 0, 0.5],
+                                                                     [0, 0, 0, 0.5]]}}},
+     "cell(s) (a, x, y) [(0, 0, 0)] are given twice"),
 ]
 
 
@@ -239,6 +281,46 @@ def test_bad_study_is_refused_with_one_sentence(change: dict[str, Any], message:
     text = str(err.value)
     assert message in text, text
     assert "\n" not in text
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("study: t\nseeds: [0]\nseeds: [1]\n", ":3:1: config key 'seeds' is given twice (first "
+         "at line 2)"),
+        ("study: t\nprivatizers:\n  grr: {}\n  grr: {protocol: oue}\n",
+         ":4:3: config key 'grr' is given twice"),
+        ("study: t\nseeds: [0, 1\n", "not valid YAML"),
+        ("study: t\n  bad indent: 1\n", ":2:13: not valid YAML"),
+        ("", "the study file is empty"),
+        ("- a\n- b\n", "a study file is a mapping of keys, got list"),
+    ],
+    ids=["duplicate top", "duplicate nested", "unclosed", "indent", "empty", "list"],
+)
+def test_study_file_errors_name_file_line_and_column(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    f = tmp_path / "bad.yaml"
+    f.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_study(f)
+    assert str(err.value).startswith(str(f)) and message in str(err.value), str(err.value)
+
+
+def test_results_outside_with_explicit_permission(tmp_path: Path) -> None:
+    s = load_study(study(results=str(tmp_path / "out"), absolute_results=True))
+    assert s.results == str(tmp_path / "out") and s.absolute_results
+    assert load_study(study(results="results/x/")).results == "results/x"
+    assert load_study(study(results="./results/x")).results == "results/x"
+
+
+def test_a_proxy_equal_to_the_attribute_is_reported() -> None:
+    with pytest.warns(UserWarning, match="equal to the protected attribute"):
+        load_study(study(synthetic={"synthetic_scenario": {"proxy_strength": 1.0}}))
+
+
+def test_yte_allowed_only_on_request() -> None:
+    assert load_study(study(__use_yte__=True), allow_yte=True).study == "t"
 
 
 def test_study_file_path_and_yaml(tmp_path: Path) -> None:

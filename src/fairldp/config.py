@@ -46,6 +46,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,6 +101,98 @@ def format_epsilon(eps: float) -> str:
 def parse_epsilon(text: str) -> float:
     """Inverse of :func:`format_epsilon`."""
     return math.inf if text == "inf" else float(text)
+
+
+# ----- the study file: YAML, trust, output folder ---------------------------------------------
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping (YAML keeps the last one
+    silently)."""
+
+
+def _mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, Any] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            mark = key_node.start_mark
+            raise ConfigError(
+                f"{mark.name}:{mark.line + 1}:{mark.column + 1}: config key {key!r} is given "
+                f"twice (first at line {seen[key].line + 1}); YAML would silently keep the last"
+            )
+        seen[key] = key_node.start_mark
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
+def read_study_file(path: str | Path) -> dict[str, Any]:
+    """The mapping of a study file: a YAML error or a duplicated key raises
+    :class:`ConfigError` with the file, line and column; an empty file is refused."""
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: not valid YAML: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    except ConfigError as exc:
+        raise ConfigError(str(exc).replace("<unicode string>", str(path))) from None
+    if data is None:
+        raise ConfigError(f"{path}: the study file is empty")
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a study file is a mapping of keys, got {type(data).__name__}")
+    return data
+
+
+#: folders of the project (and of the working directory) that results may never go into
+PROTECTED_FOLDERS = ("src", "config", "data/raw", "workflow", ".git")
+
+
+def check_results(
+    results: str,
+    absolute: bool = False,
+    workdir: str | Path | None = None,
+    project: str | Path | None = None,
+) -> str:
+    """The output folder ``results`` (normalized), or :class:`ConfigError` if it is the file
+    system root, the home folder, the working directory itself, escapes the working directory
+    (``..``), is absolute without ``absolute_results: true``, or lies inside one of the
+    :data:`PROTECTED_FOLDERS` of the project or of the working directory."""
+    text = str(results).strip()
+    raw = Path(text)
+    work = Path(workdir or os.getcwd()).resolve()
+    target = raw.resolve() if raw.is_absolute() else (work / raw).resolve()
+
+    def fail(why: str) -> ConfigError:
+        return _fail("results", f"{text!r} {why}")
+
+    if raw.is_absolute() and not absolute:
+        raise fail("is an absolute path; give a folder relative to the working directory, or "
+                   "set absolute_results: true to allow it")  # fmt: skip
+    if target == Path(target.anchor):
+        raise fail("is the root of the file system; name a folder such as results/my_study")
+    if target == Path.home().resolve():
+        raise fail("is the home folder; name a folder such as results/my_study")
+    if not raw.is_absolute():
+        if target == work:
+            raise fail("is the working directory itself; name a subfolder such as results")
+        if work not in target.parents:
+            raise fail(f"leaves the working directory {work}; name a folder inside it")
+    bases = {work} | ({Path(project).resolve()} if project else set())
+    for base in bases:
+        if target == base and base != work:
+            raise fail(f"is the project folder {base}; name a subfolder such as results")
+        for folder in PROTECTED_FOLDERS:
+            guarded = base / folder
+            if target == guarded or guarded in target.parents:
+                raise fail(f"lies inside the project's {folder}/ ({guarded}); results never go "
+                           "there")  # fmt: skip
+    return str(raw).rstrip("/") if raw.is_absolute() else os.path.normpath(text)
 
 
 # ----- JSON schema: structure and types ----------------------------------------------------------
@@ -311,6 +404,7 @@ class Study:
     acs: dict[str, Any] = field(default_factory=dict)
     download: dict[str, Any] = field(default_factory=dict)
     plugins: tuple[str, ...] = ()
+    absolute_results: bool = False
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def privatizer(self, name: str) -> Privatizer:
@@ -324,6 +418,7 @@ class Study:
 
 #: defaults of the optional top-level keys (the schema's ``default`` entries equal these)
 DEFAULTS: dict[str, Any] = {
+    "absolute_results": False,
     "seed_block": 20,
     "test_size": 0.2,
     "baseline": True,
@@ -435,8 +530,65 @@ def _learners(raw: Mapping[str, Any]) -> dict[str, Learner]:
         _known(f"{key}.model", model, MODELS)
         if method != "none":
             _known(f"{key}.method", method, METHODS)
-        out[name] = Learner(name, model, method, dict(spec.get("params") or {}))
+        params = dict(spec.get("params") or {})
+        if params:  # checked now, not when a job builds the estimator (imports scikit-learn)
+            _check_learner_params(f"{key}.params", model, method, params)
+        out[name] = Learner(name, model, method, params)
     return out
+
+
+def _check_synthetic(key: str, params: Mapping[str, Any]) -> None:
+    """The parameters of a synthetic table that the schema cannot check: a joint table of
+    distinct binary cells whose probabilities sum to 1; a warning for a proxy equal to A."""
+    if "table" in params:
+        rows = [list(r) for r in params["table"]]
+        for i, r in enumerate(rows):
+            if any(v not in (0, 1) for v in r[:3]):
+                raise _fail(f"{key}.table[{i}]", f"a, x and y must be 0 or 1, got {r[:3]}")
+        cells = [tuple(r[:3]) for r in rows]
+        if len(set(cells)) != len(cells):
+            twice = sorted({c for c in cells if cells.count(c) > 1})
+            raise _fail(f"{key}.table", f"cell(s) (a, x, y) {twice} are given twice")
+        total = math.fsum(r[3] for r in rows)
+        if abs(total - 1.0) > 1e-9:
+            raise _fail(f"{key}.table", f"the probabilities p sum to {total:g}, not 1")
+    if float(params.get("proxy_strength", 0.0)) >= 1.0:
+        import warnings
+
+        warnings.warn(
+            f"config key '{key}.proxy_strength': 1 makes a feature equal to the protected "
+            "attribute, unperturbed by any LDP protocol",
+            stacklevel=2,
+        )
+
+
+def _check_learner_params(key: str, model: str, method: str, params: dict[str, Any]) -> None:
+    """The constructor arguments of a learner: a fair method's keyword parameters other than
+    those the chain sets (noise model, base model, seed, the method's fixed ones), or what the
+    base model's factory accepts."""
+    import inspect
+
+    from fairldp.fair import METHODS
+    from fairldp.models import make_model
+
+    if method == "none":
+        try:
+            make_model(model, 0, **params)
+        except TypeError as exc:
+            raise _fail(key, f"not accepted by model {model!r}: {exc}") from None
+        return
+    cls = METHODS.get(method)
+    accepted = [n for n, p in inspect.signature(cls.__init__).parameters.items()
+                if p.kind is p.POSITIONAL_OR_KEYWORD and n != "self"]  # fmt: skip
+    reserved = {"noise_model", "base_model", "random_state", *METHODS.meta(method).get("fixed", {})}
+    free = [n for n in accepted if n not in reserved]
+    for name in params:
+        if name in reserved:
+            raise _fail(key, f"{name!r} is set by the chain for method {method!r} (the model, "
+                        f"the seed, the noise model, the method's own); settable: {free}")
+        if name not in accepted:
+            raise _fail(key, f"unknown parameter {name!r} of method {method!r}"
+                        f"{closest(name, free)}; settable: {free}")
 
 
 def _subset(key: str, values: Sequence[Any], allowed: Sequence[Any], what: str) -> tuple:
@@ -600,12 +752,26 @@ def _figures(raw: Mapping[str, Any] | None, runs: Sequence[Run]) -> dict[str, Fi
     return out
 
 
-def load_study(config: Mapping[str, Any] | str | Path) -> Study:
+def load_study(
+    config: Mapping[str, Any] | str | Path,
+    workdir: str | Path | None = None,
+    project: str | Path | None = None,
+    allow_yte: bool | None = None,
+) -> Study:
     """The :class:`Study` of a study file (path) or of its parsed mapping; raises
-    :class:`ConfigError` with one sentence for the first problem found."""
+    :class:`ConfigError` with one sentence for the first problem found. ``workdir`` (default:
+    the current folder) and ``project`` (the checkout) bound where ``results`` may go (see
+    :func:`check_results`). A study file is trusted like code: Snakemake evaluates YTE
+    templates (``__use_yte__: true``) as Python when it loads the file, so they are refused
+    unless ``allow_yte`` (default: the environment variable ``FAIRLDP_ALLOW_YTE=1``)."""
     if isinstance(config, str | Path):
-        with open(config, encoding="utf-8") as fh:
-            config = yaml.safe_load(fh) or {}
+        config = read_study_file(config)
+    if allow_yte is None:
+        allow_yte = os.environ.get("FAIRLDP_ALLOW_YTE") == "1"
+    if "__use_yte__" in config and not allow_yte:
+        raise _fail("__use_yte__", "runs Python code from the study file (YTE templates); set "
+                    "FAIRLDP_ALLOW_YTE=1 to allow it, a study file then being trusted like code")
+    config = {k: v for k, v in config.items() if k != "__use_yte__"}
     validate_schema(config)
     raw = {**DEFAULTS, **config}
     raw["download"] = {**DEFAULTS["download"], **(config.get("download") or {})}
@@ -614,16 +780,26 @@ def load_study(config: Mapping[str, Any] | str | Path) -> Study:
 
     from fairldp.datasets import REGISTRY, acs
 
-    acs.configure(**raw["acs"])
+    try:
+        acs.configure(**raw["acs"])
+    except ValueError as exc:
+        raise _fail("acs", str(exc)) from None
     for i, ds in enumerate(raw["datasets"]):
         _known(f"datasets[{i}]", ds, REGISTRY)
+    from fairldp.ldp.validation import EPSILON_MAX, EPSILON_MIN
+
     for i, eps in enumerate(raw["epsilons"]):
         if not math.isfinite(float(eps)):
             raise _fail(f"epsilons[{i}]", f"{eps!r} is not allowed; must be a finite number > 0 "
                         "(the non-private baseline is the privatizer 'none', on by default)")
+        if not EPSILON_MIN <= float(eps) <= EPSILON_MAX:
+            raise _fail(f"epsilons[{i}]", f"{eps!r} is outside [{EPSILON_MIN:g}, "
+                        f"{EPSILON_MAX:g}], the range the LDP protocols are defined on")
+    results = check_results(raw["results"], bool(raw["absolute_results"]), workdir, project)
     synthetic = dict(raw.get("synthetic") or {})
-    for ds in synthetic:
+    for ds, params in synthetic.items():
         _known(f"synthetic.{ds}", ds, REGISTRY)
+        _check_synthetic(f"synthetic.{ds}", dict(params or {}))
     study_axes = {
         "datasets": list(raw["datasets"]),
         "epsilons": [float(e) for e in raw["epsilons"]],
@@ -637,7 +813,7 @@ def load_study(config: Mapping[str, Any] | str | Path) -> Study:
     runs = _runs(raw, study_axes)
     study = Study(
         study=raw["study"],
-        results=str(raw["results"]).rstrip("/") or ".",
+        results=results,
         datasets=tuple(study_axes["datasets"]),
         seeds=tuple(study_axes["seeds"]),
         epsilons=tuple(study_axes["epsilons"]),
@@ -656,6 +832,7 @@ def load_study(config: Mapping[str, Any] | str | Path) -> Study:
         acs=dict(raw["acs"]),
         download=dict(raw["download"]),
         plugins=tuple(raw["plugins"]),
+        absolute_results=bool(raw["absolute_results"]),
         raw=dict(config),
     )
     _check_combinations(study)

@@ -16,15 +16,25 @@ try:
 except ImportError:
     sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-from fairldp.config import SCHEMA_PATH, ConfigError, load_study
+from fairldp.config import SCHEMA_PATH, ConfigError, load_study, read_study_file
 from fairldp.plan import PATHS, Cell, Plan, file_key
 from fairldp.provenance import provenance as provenance_record
 from fairldp.stages import code_digest
 
 try:
-    STUDY = load_study(config)  # one sentence naming the key for the first problem
+    # duplicated keys, which Snakemake's YAML reader silently keeps (the last one)
+    for _path in filter(os.path.isfile, workflow.configfiles):
+        read_study_file(_path)
+    # one sentence naming the key for the first problem; results bounded by the working
+    # directory and this checkout
+    STUDY = load_study(config, project=workflow.basedir)
 except ConfigError as exc:
     raise WorkflowError(f"Invalid configuration: {exc}") from None
+if STUDY.absolute_results:
+    print(
+        f"fairldp: results go to {os.path.abspath(STUDY.results)} (absolute_results: true)",
+        file=sys.stderr,
+    )
 validate(config, schema=str(SCHEMA_PATH))  # Snakemake's own check of the same schema
 
 PLAN = Plan(STUDY)
