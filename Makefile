@@ -10,7 +10,7 @@ CONFIG ?= config/studies/default.yaml
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.fairldp-installed
 
-.PHONY: reproduce test cluster-test lint bench bench-ldp bench-repair dry-run clean
+.PHONY: reproduce verify test cluster-test lint bench bench-ldp bench-repair dry-run clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "fairldp needs Python >= 3.11, found " + sys.version.split()[0])'
@@ -19,9 +19,18 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[test]"
 	@touch $@
 
+# after a hard kill: the stale lock is removed when no Snakemake runs ([s]: pgrep must not
+# match this shell), and interrupted outputs are redone
 reproduce: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG)
+	@pgrep -f "[s]nakemake --cores" >/dev/null || \
+	  $(BIN)/snakemake --unlock --cores 1 --configfile $(CONFIG) >/dev/null 2>&1 || true
+	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) --rerun-incomplete
 	$(BIN)/snakemake --cores 1 --configfile $(CONFIG) --report $$($(BIN)/python -c "import yaml,sys; print(yaml.safe_load(open('$(CONFIG)'))['results'])")/report.html
+
+# every artifact of the study readable and made for its keys, no leftover; then what would rerun
+verify: $(STAMP)
+	$(BIN)/python -m fairldp.verify $(CONFIG)
+	$(BIN)/snakemake --dry-run --quiet rules --cores 1 --configfile $(CONFIG)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks workflow/scripts

@@ -318,3 +318,70 @@ def test_numbers_of_the_three_earlier_study_families_are_kept(first_run: tuple[P
         assert m["value"].notna().sum() == m["value_old"].notna().sum() == len(old), family
         diff = (m["value"] - m["value_old"]).abs().max()
         assert diff < 1e-9, (family, diff)
+
+
+def test_hard_kill_then_the_same_command_recovers(
+    repo: Path, first_run: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """SIGKILL Snakemake mid-run (stale lock, incomplete outputs, temporary files of killed
+    writes), then the recovery of ``make reproduce``: unlock when no Snakemake runs, then the
+    run with ``--rerun-incomplete``. Same metrics as an uninterrupted run, no file left over."""
+    import signal
+    import time
+
+    makefile = (repo / "Makefile").read_text()
+    assert "--unlock" in makefile and "--rerun-incomplete" in makefile
+    work = tmp_path / "work"
+    work.mkdir()
+    cfg = test_config(repo, work)
+    cmd = [SNAKEMAKE, "-s", str(repo / "Snakefile"), "--directory", str(work),
+           "--configfile", str(cfg), "--cores", "2"]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and proc.poll() is None:
+        if len(list((work / "results").rglob("predictions/**/*.parquet"))) >= 3:
+            break
+        time.sleep(0.5)
+    assert proc.poll() is None, "the run ended before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)  # Snakemake and its jobs, mid-run
+    proc.wait()
+    assert list((work / ".snakemake" / "locks").iterdir()), "a hard kill leaves the lock"
+    run_snakemake(repo, work, cfg, "--unlock", cores=1)
+    run_snakemake(repo, work, cfg, "--rerun-incomplete")
+    got = pd.read_parquet(work / "results" / "test" / "metrics.parquet")
+    ref = pd.read_parquet(first_run[0] / "results" / "test" / "metrics.parquet")
+    ref = ref[ref["epsilon"] != 2.0]  # an earlier test added eps = 2 to the first run's folder
+    keys = [c for c in METRICS_COLUMNS if c != "value"]
+    m = ref.merge(got, on=keys, how="outer", suffixes=("_ref", ""), indicator=True)
+    assert (m["_merge"] == "both").all()
+    assert ((m["value"] - m["value_ref"]).abs().fillna(0) < 1e-12).all()
+    assert not list(work.rglob("*.tmp")), "temporary files of killed writes were left"
+
+
+def test_verify_reads_every_artifact_and_names_the_bad_ones(
+    first_run: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from fairldp.config import load_study
+    from fairldp.verify import main, verify
+
+    work, cfg = first_run
+    copy_ = tmp_path / "work"
+    shutil.copytree(work / "results", copy_ / "results")
+    study = load_study(cfg, workdir=copy_)
+    clean = verify(study, copy_)
+    assert clean.problems == 0 and not clean.missing and len(clean.ok) > 50, clean.summary()
+    res = copy_ / "results" / "test"
+    eps1 = next(res.glob("predictions/german/grr/eps1/identity-*/lightgbm/seeds0-19.parquet"))
+    eps4 = Path(str(eps1).replace("/eps1/", "/eps4/"))
+    shutil.copy(eps4, eps1)  # another cell's artifact under this cell's path
+    truncated = res / "privatized" / "german" / "oue" / "eps4" / "seeds0-19.parquet"
+    truncated.write_bytes(truncated.read_bytes()[:1000])
+    (truncated.parent / ".seeds0-19.parquet.x1y2.tmp").write_bytes(b"killed")
+    report = verify(study, copy_)
+    rel = lambda p: str(p.relative_to(copy_))  # noqa: E731
+    assert list(report.mislabelled) == [rel(eps1)]
+    assert "was made for epsilon='4', not '1'" in report.mislabelled[rel(eps1)]
+    assert list(report.unreadable) == [rel(truncated)]
+    assert report.leftover == [rel(truncated.parent / ".seeds0-19.parquet.x1y2.tmp")]
+    assert main([str(cfg), "--workdir", str(copy_)]) == 1

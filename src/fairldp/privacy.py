@@ -236,3 +236,44 @@ def require_released(
             "(fairldp.privacy.release)"
         )
     return ledger
+
+
+def proxy_report(
+    df: pd.DataFrame,
+    spec: DatasetSpec,
+    threshold: float = 0.1,
+    purity: float = 0.99,
+    min_mi: float = 0.1,
+) -> list[dict[str, Any]]:
+    """The categorical features that (nearly) determine a sensitive attribute, unperturbed by
+    any LDP protocol: for each (feature, sensitive attribute) the share of rows whose feature
+    value ``x`` has ``max_a P(A = a | X = x) >= purity`` and the normalized mutual information
+    ``I(X; A) / H(A)``; the pairs whose share is at least ``threshold`` and whose normalized
+    mutual information is at least ``min_mi`` (a value that only confirms a 96% majority is no
+    proxy), largest share first. Adult's ``relationship`` gives ``sex`` in 46% of rows
+    (husband, wife; normalized MI 0.43)."""
+    out = []
+    for attr in spec.sensitive_names:
+        if attr not in df.columns:
+            continue
+        for feat in (a.name for a in spec.categorical):
+            if feat not in df.columns or feat == attr:
+                continue
+            joint = pd.crosstab(df[feat], df[attr]).to_numpy(np.float64)
+            n = joint.sum()
+            if n == 0:
+                continue
+            rows = joint.sum(axis=1)
+            pure = joint.max(axis=1) >= purity * rows
+            share = float(rows[pure].sum() / n)
+            p = joint / n
+            px, pa = p.sum(axis=1, keepdims=True), p.sum(axis=0, keepdims=True)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                mi = float(np.nansum(np.where(p > 0, p * np.log(p / (px * pa)), 0.0)))
+                h = float(-np.nansum(np.where(pa > 0, pa * np.log(pa), 0.0)))
+            nmi = mi / h if h > 0 else 0.0
+            if share >= threshold and nmi >= min_mi:
+                out.append({"feature": feat, "attribute": attr, "determined_share": share,
+                            "normalized_mi": nmi})  # fmt: skip
+    return sorted(out, key=lambda r: -r["determined_share"])
+

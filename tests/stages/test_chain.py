@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -239,3 +240,28 @@ def test_every_representation_kind_runs_in_the_chain(
     assert np.isfinite(x).all() and len(rep) == 2 * 1000  # two budget splits, all rows
     learn("german", str(out), str(pred), "g", "1", "r", representation, "lr", LR, [0])
     assert read_parquet(pred)["y_pred"].isin([0, 1]).all()
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("epsilon", "4"), ("privatizer", "other"), ("dataset", "adult"), ("seeds", [7, 8])],
+)
+def test_a_mislabelled_artifact_is_refused_naming_the_file(
+    chain: dict[str, Path], tmp_path: Path, key: str, value: object
+) -> None:
+    """An artifact of another cell copied over this one's path (e.g. eps4 over eps1): every
+    reader checks the keys it was made for against its own."""
+    release = read_parquet(chain["release"])
+    fake = tmp_path / "eps1" / "seeds0-19.parquet"
+    write_parquet(release, fake, meta={**release.attrs["fairldp"], key: value})
+    with pytest.raises(ValueError, match=rf"{re.escape(str(fake))} was made for {key}="):
+        represent("german", str(fake), str(tmp_path / "r.parquet"), NAIVE, SEEDS, "g", "1")
+    with pytest.raises(ValueError, match=rf"{re.escape(str(fake))} was made for {key}="):
+        learn("german", str(fake), str(tmp_path / "p.parquet"), "g", "1", "identity", IDENTITY,
+              "lr", LR, SEEDS)  # fmt: skip
+    represented = read_parquet(chain["naive"])
+    fake_rep = tmp_path / "rep" / "seeds0-19.parquet"
+    write_parquet(represented, fake_rep, meta={**represented.attrs["fairldp"], key: value})
+    with pytest.raises(ValueError, match=rf"{re.escape(str(fake_rep))} was made for {key}="):
+        learn("german", str(fake_rep), str(tmp_path / "p.parquet"), "g", "1", "naive", NAIVE,
+              "lr", LR, SEEDS)  # fmt: skip

@@ -60,6 +60,8 @@ rule represent:
         seeds=lambda w: seeds_of(
             REPRESENT, w.dataset, w.privatizer, w.eps, w.representation, w.block
         ),
+        privatizer=lambda w: w.privatizer,
+        eps=lambda w: w.eps,
     script:
         "../scripts/stage.py"
 

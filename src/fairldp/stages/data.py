@@ -115,10 +115,16 @@ def write_prepared(
     """Prepare ``dataset`` (:func:`fairldp.datasets.prepare`) and write it atomically with its
     provenance (sources and their sha256, registry version, generator parameters)."""
     from fairldp.datasets import prepare as prepare_table
+    from fairldp.privacy import proxy_report
 
     spec = _spec(dataset)
     df = prepare_table(spec, raw_dir, download_dir, lock, params)
-    write_parquet(df, out, meta=prepared_metadata(spec, lock, params))
+    proxies = proxy_report(df, spec)
+    for p in proxies:  # unperturbed features that reveal a sensitive attribute
+        log.warning("proxy: %s determines %s in %.0f%% of rows (normalized MI %.2f); LDP on %s "
+                    "does not hide it", p["feature"], p["attribute"],
+                    100 * p["determined_share"], p["normalized_mi"], p["attribute"])  # fmt: skip
+    write_parquet(df, out, meta={**prepared_metadata(spec, lock, params), "proxies": proxies})
     return df
 
 

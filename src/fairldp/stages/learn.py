@@ -85,7 +85,8 @@ def learn(
     """Fit ``learner`` on every (budget split, seed, amount) of the block."""
     with timed("learn"):
         frames = []
-        for block in iter_features(features, dataset, representation, seeds):
+        made_for = {"privatizer": privatizer, "epsilon": eps}
+        for block in iter_features(features, dataset, representation, seeds, made_for):
             score, pred = fit_predict(block, dataset, learner)
             frames.append(pd.DataFrame({
                 "budget_split": block.budget_split,

@@ -22,7 +22,7 @@ import pandas as pd
 
 from fairldp.datasets import get_dataset
 from fairldp.datasets.raw import check_categories
-from fairldp.io import read_parquet, write_parquet
+from fairldp.io import check_made_for, read_parquet, write_parquet
 from fairldp.privacy import group_noise_model, identity_noise_model, require_released
 from fairldp.representations import REPRESENTATIONS, Groups, Layout, Representation
 from fairldp.rng import derive_int_seed
@@ -40,15 +40,17 @@ def build_representation(params: Mapping[str, Any]) -> Representation:
     return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()})
 
 
-def load_release(path: str, dataset: str) -> tuple[pd.DataFrame, dict[str, Any]]:
+def load_release(
+    path: str, dataset: str, expect: Mapping[str, Any] | None = None
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """A released table (privatize stage) with its categorical features restored, and its
-    metadata; refuses a table that is not a release (privacy boundary)."""
+    metadata; refuses a table that is not a release (privacy boundary) or that was made for
+    other keys than ``dataset`` and ``expect`` (privatizer, epsilon, seeds)."""
     spec = get_dataset(dataset)
     table = read_parquet(path)
     meta = table.attrs["fairldp"]
     require_released(table, spec.sensitive_names, source=str(path))
-    if meta.get("dataset") != dataset:
-        raise ValueError(f"{path} holds dataset {meta.get('dataset')!r}, not {dataset!r}")
+    check_made_for(path, meta, dataset=dataset, **(expect or {}))
     table = check_categories(table, spec, source=str(path), only=spec.categorical)
     return table, meta
 
@@ -128,13 +130,16 @@ def represent(
     out: str,
     representation: Mapping[str, Any],
     seeds: list[int],
+    privatizer: str | None = None,
+    eps: str | None = None,
 ) -> None:
     """Fit ``representation`` on the training rows of every (budget split, seed) of the block
     (random state ``derive_int_seed(seed, "represent", dataset, kind)``); write the features
     of the training and test rows, for every repair amount."""
     with timed("represent"):
         rep = build_representation(representation)
-        table, meta = load_release(release, dataset)
+        expect = {"privatizer": privatizer, "epsilon": eps, "seeds": list(seeds)}
+        table, meta = load_release(release, dataset, expect)
         frames, features, numeric = [], None, None
         for (_, seed), part, layout, groups in _blocks(table, meta, dataset, seeds):
             rs = derive_int_seed(int(seed), "represent", dataset, rep.kind)
@@ -159,16 +164,20 @@ def iter_features(
     dataset: str,
     representation: Mapping[str, Any],
     seeds: list[int],
+    expect: Mapping[str, Any] | None = None,
 ) -> Iterator[Block]:
     """The feature blocks of a represented artifact, or of a release under a stateless
-    representation (computed here), for the given seeds."""
+    representation (computed here), for the given seeds; ``expect``: the keys (privatizer,
+    epsilon) the artifact must have been made for."""
     rep = build_representation(representation)
+    expect = {**(expect or {}), "seeds": list(seeds)}
     if rep.stateless:
-        table, meta = load_release(path, dataset)
+        table, meta = load_release(path, dataset, expect)
     else:
         table = read_parquet(path)
         meta = table.attrs["fairldp"]
         require_released(table, get_dataset(dataset).sensitive_names, source=str(path))
+        check_made_for(path, meta, dataset=dataset, **expect)
         if meta.get("representation") != dict(representation):
             raise ValueError(f"{path} holds representation {meta.get('representation')}, not "
                              f"{dict(representation)}")  # fmt: skip
