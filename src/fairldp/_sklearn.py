@@ -14,13 +14,20 @@ takes the label (or anything else) as the group.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
+from sklearn.base import TransformerMixin
 
-__all__ = ["GROUP_HINT", "MissingGroupError", "check_sensitive_features"]
+__all__ = [
+    "GROUP_HINT",
+    "GroupTransformerMixin",
+    "MissingGroupError",
+    "check_sensitive_features",
+    "group_codes",
+]
 
 GROUP_HINT = (
     "pass the group as fairlearn does, e.g. fit(X, y, sensitive_features=z); inside a Pipeline, "
@@ -33,6 +40,29 @@ GROUP_HINT = (
 
 class MissingGroupError(TypeError):
     """A method that needs ``sensitive_features`` was called without it."""
+
+
+class GroupTransformerMixin(TransformerMixin):
+    """A transformer of ``X`` given the group: ``fit(X, y=None, *, sensitive_features)`` and
+    ``transform(X, *, sensitive_features)``, both requesting the group under metadata routing;
+    ``fit_transform`` passes it to both (scikit-learn's would not pass it to ``transform``);
+    no target needed."""
+
+    __metadata_request__fit: ClassVar[dict[str, bool]] = {"sensitive_features": True}
+    __metadata_request__transform: ClassVar[dict[str, bool]] = {"sensitive_features": True}
+
+    def fit_transform(
+        self, X: Any, y: Any = None, *, sensitive_features: ArrayLike | None = None
+    ) -> Any:
+        """``fit(X, y, sensitive_features=g).transform(X, sensitive_features=g)``."""
+        return self.fit(X, y, sensitive_features=sensitive_features).transform(  # type: ignore[attr-defined]
+            X, sensitive_features=sensitive_features
+        )
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        return tags
 
 
 def check_sensitive_features(

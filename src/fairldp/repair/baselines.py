@@ -38,21 +38,21 @@ so ``g`` spreads ``X`` more than the naive ``G`` at small epsilon.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from fairldp._sklearn import check_sensitive_features
+from fairldp._sklearn import GroupTransformerMixin, check_sensitive_features
 from fairldp.ldp.estimators import project_simplex
 
 __all__ = ["CorrelationRemoverRepair"]
 
 
-class CorrelationRemoverRepair(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class CorrelationRemoverRepair(OneToOneFeatureMixin, GroupTransformerMixin, BaseEstimator):
     """CorrelationRemover on a (privatized) group, optionally de-attenuated with ``T``.
 
     Parameters
@@ -78,9 +78,6 @@ class CorrelationRemoverRepair(OneToOneFeatureMixin, TransformerMixin, BaseEstim
     default under metadata routing). Output: an array (``set_output(transform="pandas")`` for
     DataFrames).
     """
-
-    __metadata_request__fit: ClassVar[dict[str, bool]] = {"sensitive_features": True}
-    __metadata_request__transform: ClassVar[dict[str, bool]] = {"sensitive_features": True}
 
     def __init__(
         self,
@@ -183,16 +180,3 @@ class CorrelationRemoverRepair(OneToOneFeatureMixin, TransformerMixin, BaseEstim
         else:
             out = Xa - float(self.alpha) * self.removal_[codes]
         return np.asarray(out, dtype=np.float64)
-
-    def fit_transform(
-        self, X: ArrayLike, y: object = None, *, sensitive_features: ArrayLike | None = None
-    ) -> NDArray[np.float64]:
-        """``fit(...).transform(X, sensitive_features=...)``."""
-        return self.fit(X, y, sensitive_features=sensitive_features).transform(
-            X, sensitive_features=sensitive_features
-        )
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = False
-        return tags

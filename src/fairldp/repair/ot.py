@@ -36,14 +36,14 @@ raises :class:`~fairldp._sklearn.MissingGroupError` (the label is never taken as
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from fairldp._sklearn import check_sensitive_features
+from fairldp._sklearn import GroupTransformerMixin, check_sensitive_features
 from fairldp.repair.groups import (
     GROUP_METHODS,
     GroupPosterior,
@@ -90,12 +90,10 @@ def _make_rngs(random_state: RandomState, n: int) -> list[np.random.Generator]:
     return [np.random.default_rng(c) for c in ss.spawn(n)]
 
 
-class _GroupRepairBase(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
-    """Validation, group posteriors and the row mixing shared by the two repairs."""
-
-    # the group is requested by default when metadata routing is enabled
-    __metadata_request__fit: ClassVar[dict[str, bool]] = {"sensitive_features": True}
-    __metadata_request__transform: ClassVar[dict[str, bool]] = {"sensitive_features": True}
+class _GroupRepairBase(OneToOneFeatureMixin, GroupTransformerMixin, BaseEstimator):
+    """Validation, group posteriors and the row mixing shared by the two repairs
+    (``fit_transform(X, sensitive_features=g) == fit(...).transform(X, sensitive_features=g)``:
+    in-sample output equals out-of-sample output)."""
 
     amount: float
     groups: str
@@ -137,20 +135,6 @@ class _GroupRepairBase(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self, "posterior_")
         _check_amount(self.amount)
         return self._check_x(X, reset=False)
-
-    def fit_transform(
-        self, X: Any, y: Any = None, *, sensitive_features: ArrayLike | None = None
-    ) -> Any:
-        """``fit(X, sensitive_features=g).transform(X, sensitive_features=g)`` (in-sample output
-        equals out-of-sample output); ``y`` is ignored."""
-        return self.fit(X, y, sensitive_features=sensitive_features).transform(
-            X, sensitive_features=sensitive_features
-        )
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = False
-        return tags
 
 
 # ----- 1-D quantile repair ------------------------------------------------------------------
