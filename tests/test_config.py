@@ -319,6 +319,28 @@ def test_a_proxy_equal_to_the_attribute_is_reported() -> None:
         load_study(study(synthetic={"synthetic_scenario": {"proxy_strength": 1.0}}))
 
 
+def test_results_symlinks_cannot_hide_a_protected_folder(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "results" / "deep").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(tmp_path / "results" / "deep")
+    with pytest.raises(ConfigError, match="lies inside the project's src/"):
+        load_study(study(results="link/../src/evil"), workdir=tmp_path)
+    with pytest.raises(ConfigError, match="working directory itself"):
+        load_study(study(results=str(tmp_path), absolute_results=True), workdir=tmp_path)
+    assert load_study(study(results="link/x"), workdir=tmp_path).results == "link/x"
+
+
+def test_yaml_merge_keys_are_not_duplicates(tmp_path: Path) -> None:
+    f = tmp_path / "merge.yaml"
+    f.write_text(
+        "study: t\nresults: results/t\ndatasets: [german]\nseeds: [0]\nepsilons: [1]\n"
+        "privatizers: {grr: {}}\n"
+        "learners:\n  lgb: &d {model: lightgbm}\n  lgb2: {<<: *d, method: unaware}\n"
+    )
+    s = load_study(f)
+    assert s.learners["lgb2"].model == "lightgbm" and s.learners["lgb2"].method == "unaware"
+
+
 def test_yte_allowed_only_on_request() -> None:
     assert load_study(study(__use_yte__=True), allow_yte=True).study == "t"
 

@@ -37,3 +37,11 @@ def test_the_next_write_removes_what_a_killed_write_left(tmp_path: Path) -> None
     assert read_parquet(out).attrs["fairldp"] == {"k": 1}
     atomic_write_text("done", other)
     assert sorted(p.name for p in out.parent.iterdir()) == sorted([out.name, other.name])
+
+
+def test_temporary_files_of_a_longer_name_are_not_touched(tmp_path: Path) -> None:
+    """Writing ``a.csv`` must not remove the temporary file of ``a.csv.gz`` being written."""
+    other = tmp_path / ".a.csv.gz.k3j4h5g6.tmp"
+    other.write_bytes(b"someone else's write")
+    atomic_write_text("x", tmp_path / "a.csv")
+    assert other.exists()

@@ -154,6 +154,13 @@ def test_old_names_are_aliases() -> None:
     assert METRICS.resolve("predictive_equality_difference") == "false_positive_rate_difference"
     assert METRICS.get("accuracy_difference").name == "accuracy_score_difference"
     assert "accuracy_difference" not in METRICS.names()
+    # a figure naming a former metric draws the renamed metric's rows
+    from fairldp.figures import FIGURE_KINDS
+
+    fig = FIGURE_KINDS.get("lines")(y=("accuracy_difference",),
+                                    where={"metric": ["predictive_equality_difference"]})  # fmt: skip
+    assert fig.y == ("accuracy_score_difference",)
+    assert fig.where == {"metric": ["false_positive_rate_difference"]}
 
 
 @pytest.mark.parametrize(

@@ -249,7 +249,19 @@ def test_grid_search_and_cross_val_score_route_the_group() -> None:
     ]  # fmt: skip
     np.testing.assert_allclose(scores, by_hand)
     assert search.best_params_["tolerance"] in (0.02, 0.1)
+    # methods that weight the base model's rows (a Pipeline: its last step takes the weights)
+    with sklearn.config_context(enable_metadata_routing=True):
+        for name in ("Reweighing", "NaiveExpGrad"):
+            got = cross_val_score(CLASSIFIERS[name], X, y, cv=cv, params={"sensitive_features": a})
+            assert np.all((got > 0.5) & (got <= 1.0)), name
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+
+
+def test_methods_that_ignore_the_group_at_predict_accept_any() -> None:
+    X, y, a = _toy()
+    for name in ("Unaware", "Reweighing", "NaiveExpGrad"):
+        est = clone(CLASSIFIERS[name]).fit(X, y, sensitive_features=a)
+        np.testing.assert_array_equal(est.predict(X, sensitive_features=a + 5), est.predict(X))
 
 
 def test_group_codes_outside_the_noise_models_domain_are_refused() -> None:

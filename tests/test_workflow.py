@@ -355,6 +355,7 @@ def test_hard_kill_then_the_same_command_recovers(
     keys = [c for c in METRICS_COLUMNS if c != "value"]
     m = ref.merge(got, on=keys, how="outer", suffixes=("_ref", ""), indicator=True)
     assert (m["_merge"] == "both").all()
+    assert (m["value"].isna() == m["value_ref"].isna()).all()
     assert ((m["value"] - m["value_ref"]).abs().fillna(0) < 1e-12).all()
     assert not list(work.rglob("*.tmp")), "temporary files of killed writes were left"
 

@@ -114,6 +114,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def _mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
     seen: dict[Any, Any] = {}
     for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *anchor`, YAML's merge key
+            continue
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             mark = key_node.start_mark
@@ -164,7 +166,7 @@ def check_results(
     (``..``), is absolute without ``absolute_results: true``, or lies inside one of the
     :data:`PROTECTED_FOLDERS` of the project or of the working directory."""
     text = str(results).strip()
-    raw = Path(text)
+    raw = Path(os.path.normpath(text))  # lexical first: `link/..` must not hide a target
     work = Path(workdir or os.getcwd()).resolve()
     target = raw.resolve() if raw.is_absolute() else (work / raw).resolve()
 
@@ -178,9 +180,9 @@ def check_results(
         raise fail("is the root of the file system; name a folder such as results/my_study")
     if target == Path.home().resolve():
         raise fail("is the home folder; name a folder such as results/my_study")
+    if target == work:
+        raise fail("is the working directory itself; name a subfolder such as results")
     if not raw.is_absolute():
-        if target == work:
-            raise fail("is the working directory itself; name a subfolder such as results")
         if work not in target.parents:
             raise fail(f"leaves the working directory {work}; name a folder inside it")
     bases = {work} | ({Path(project).resolve()} if project else set())
@@ -192,7 +194,7 @@ def check_results(
             if target == guarded or guarded in target.parents:
                 raise fail(f"lies inside the project's {folder}/ ({guarded}); results never go "
                            "there")  # fmt: skip
-    return str(raw).rstrip("/") if raw.is_absolute() else os.path.normpath(text)
+    return str(raw)
 
 
 # ----- JSON schema: structure and types ----------------------------------------------------------
@@ -578,8 +580,11 @@ def _check_learner_params(key: str, model: str, method: str, params: dict[str, A
             raise _fail(key, f"not accepted by model {model!r}: {exc}") from None
         return
     cls = METHODS.get(method)
-    accepted = [n for n, p in inspect.signature(cls.__init__).parameters.items()
-                if p.kind is p.POSITIONAL_OR_KEYWORD and n != "self"]  # fmt: skip
+    sig = inspect.signature(cls.__init__).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in sig.values()):
+        return  # a method taking **kwargs: its own check, when a job builds it
+    accepted = [n for n, p in sig.items()
+                if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and n != "self"]  # fmt: skip
     reserved = {"noise_model", "base_model", "random_state", *METHODS.meta(method).get("fixed", {})}
     free = [n for n in accepted if n not in reserved]
     for name in params:

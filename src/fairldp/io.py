@@ -41,7 +41,8 @@ def _tmp_path(path: Path) -> Path:
     ``path`` are removed first: one job at a time writes an output (Snakemake's invariant), so
     they are left by a killed attempt (a hard kill cannot run the ``finally`` below)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
+    # mkstemp's names: ".{name}." + 8 random characters + ".tmp" (not those of "{name}.gz")
+    for stale in path.parent.glob(f".{glob_escape(path.name)}.????????.tmp"):
         with contextlib.suppress(FileNotFoundError):
             stale.unlink()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

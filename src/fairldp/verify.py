@@ -17,6 +17,7 @@ It exits with 1 if anything is unreadable, mislabelled or left over. What Snakem
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -97,7 +98,7 @@ def verify(study: Study, workdir: str | Path = ".") -> Report:
             continue
         report.ok.append(name)
     if root.exists():
-        report.leftover = sorted(str(p.relative_to(workdir)) for p in root.rglob(".*.tmp"))
+        report.leftover = sorted(os.path.relpath(p, workdir) for p in root.rglob(".*.tmp"))
     return report
 
 

@@ -22,9 +22,10 @@ from fairldp.provenance import provenance as provenance_record
 from fairldp.stages import code_digest
 
 try:
-    # duplicated keys, which Snakemake's YAML reader silently keeps (the last one)
+    # duplicated keys, which Snakemake's YAML reader silently keeps (the last one), and YTE
+    # templates, which Snakemake has already run and removed from `config` by now: no job runs
     for _path in filter(os.path.isfile, workflow.configfiles):
-        read_study_file(_path)
+        load_study(read_study_file(_path), project=workflow.basedir)
     # one sentence naming the key for the first problem; results bounded by the working
     # directory and this checkout
     STUDY = load_study(config, project=workflow.basedir)

@@ -75,6 +75,17 @@ def _weight_name(model: Any) -> str:
     return "sample_weight"
 
 
+def _fit_weighted(model: Any, X: Any, y: Any, sample_weight: Any) -> Any:
+    """``model.fit`` with sample weights routed to a pipeline's last step by name, outside
+    metadata routing (under routing a Pipeline refuses ``step__sample_weight``)."""
+    from sklearn import config_context
+
+    if sample_weight is None:
+        return model.fit(X, y)
+    with config_context(enable_metadata_routing=False):
+        return model.fit(X, y, **{_weight_name(model): sample_weight})
+
+
 class _SampleWeighted(ClassifierMixin, BaseEstimator):
     """``estimator`` with ``fit(X, y, sample_weight=)`` routed to its last step: fairlearn's
     reductions pass one keyword name to the base model and to the ``DummyClassifier`` they
@@ -84,8 +95,7 @@ class _SampleWeighted(ClassifierMixin, BaseEstimator):
         self.estimator = estimator
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> _SampleWeighted:
-        kw = {} if sample_weight is None else {_weight_name(self.estimator): sample_weight}
-        self.estimator_ = clone(self.estimator).fit(X, y, **kw)
+        self.estimator_ = _fit_weighted(clone(self.estimator), X, y, sample_weight)
         self.classes_ = self.estimator_.classes_
         return self
 
@@ -194,7 +204,7 @@ class FairMethod(ClassifierMixin, BaseEstimator):
     ) -> tuple[NDArray[np.float64], NDArray[np.int64] | None]:
         check_is_fitted(self, "classes_")
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        if not self.group_at_predict and sensitive_features is None:
+        if not self.group_at_predict:  # the group is not read: any value (or none) will do
             return X, None
         return X, self._groups(sensitive_features, X.shape[0], method)
 
@@ -205,9 +215,7 @@ class FairMethod(ClassifierMixin, BaseEstimator):
         X, z = self._predict_input(X, sensitive_features, "predict_proba")
         return _proba2(self._proba1(X, z))
 
-    def predict(
-        self, X: ArrayLike, *, sensitive_features: ArrayLike | None = None
-    ) -> NDArray[Any]:
+    def predict(self, X: ArrayLike, *, sensitive_features: ArrayLike | None = None) -> NDArray[Any]:
         """Deterministic methods: ``P(Yhat = 1) >= 1/2``; randomized ones draw
         ``U < P(Yhat = 1)`` with ``U`` the row's hash uniform (see the module docstring)."""
         X, z = self._predict_input(X, sensitive_features, "predict")
@@ -240,9 +248,7 @@ class FairMethod(ClassifierMixin, BaseEstimator):
     def _fit(self, X: NDArray[np.float64], y: NDArray[np.int64], z: NDArray[np.int64]) -> None:
         raise NotImplementedError  # pragma: no cover
 
-    def _proba1(
-        self, X: NDArray[np.float64], z: NDArray[np.int64] | None
-    ) -> NDArray[np.float64]:
+    def _proba1(self, X: NDArray[np.float64], z: NDArray[np.int64] | None) -> NDArray[np.float64]:
         raise NotImplementedError  # pragma: no cover
 
 
@@ -719,7 +725,7 @@ class Reweighing(FairMethod):
         if not np.any(sw > 0):
             raise ValueError("all reweighing weights are zero")
         base = base_estimator(self.base_model, self.random_state)
-        self.model_ = base.fit(X, y, **{_weight_name(base): sw * (sw.size / sw.sum())})
+        self.model_ = _fit_weighted(base, X, y, sw * (sw.size / sw.sum()))
 
     def _proba1(self, X: NDArray[np.float64], z: Any) -> NDArray[np.float64]:
         return self.model_.predict_proba(X)[:, 1]

@@ -133,6 +133,15 @@ class FigureKind(ABC):
         for a in self.where:
             if a not in AXES:
                 raise ValueError(f"where: {a!r} is not an axis of the metrics table {list(AXES)}")
+        if "metric" in self.where:  # a former metric name (alias) selects the metric's rows
+            from fairldp.metrics import METRICS
+
+            chosen = self.where["metric"]
+            many = isinstance(chosen, list | tuple)
+            resolved = [METRICS.resolve(m) if m in METRICS else m
+                        for m in (chosen if many else [chosen])]  # fmt: skip
+            where = {**self.where, "metric": resolved if many else resolved[0]}
+            object.__setattr__(self, "where", where)
 
     @classmethod
     def parameters(cls) -> list[str]:
