@@ -21,10 +21,11 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 
 # the study is checked before Snakemake loads it (Snakemake runs YTE templates as it loads);
 # after a hard kill the stale lock is removed when no Snakemake at all runs on this machine
-# ([s]: pgrep must not match this shell), and interrupted outputs are redone
+# (a Snakemake process is "python .../snakemake ..."; the pattern does not match this shell's
+# own command line), and interrupted outputs are redone
 reproduce: $(STAMP)
 	$(BIN)/python -c "import sys; from fairldp.config import load_study; load_study(sys.argv[1])" $(CONFIG)
-	@pgrep -f "[s]nakemake" >/dev/null || \
+	@pgrep -f "[p]ython[0-9.]* [^ ]*snakemake" >/dev/null || \
 	  $(BIN)/snakemake --unlock --cores 1 --configfile $(CONFIG) >/dev/null 2>&1 || true
 	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) --rerun-incomplete
 	$(BIN)/snakemake --cores 1 --configfile $(CONFIG) --report $$($(BIN)/python -c "import yaml,sys; print(yaml.safe_load(open('$(CONFIG)'))['results'])")/report.html
