@@ -43,23 +43,21 @@ PEERS = ("multi-freq-ldpy", "pure-ldp")
 EPS = 1.0
 
 
-def median_time(fn: Callable[[], object], reps: int) -> float:
+def median_time(
+    fn: Callable[[], object], reps: int, clock: Callable[[], float] = time.perf_counter
+) -> float:
+    """Median of ``reps`` timings of ``fn`` by ``clock`` (wall by default)."""
     ts = []
     for _ in range(reps):
-        t = time.perf_counter()
+        t = clock()
         fn()
-        ts.append(time.perf_counter() - t)
+        ts.append(clock() - t)
     return statistics.median(ts)
 
 
 def median_cpu(fn: Callable[[], object], reps: int) -> float:
     """Median CPU time (``time.process_time``: all threads of this process) of ``fn``."""
-    ts = []
-    for _ in range(reps):
-        t = time.process_time()
-        fn()
-        ts.append(time.process_time() - t)
-    return statistics.median(ts)
+    return median_time(fn, reps, time.process_time)
 
 
 def noise_model_lines(reps: int) -> list[str]:

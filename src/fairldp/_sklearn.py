@@ -97,20 +97,11 @@ def check_sensitive_features(
 
 
 def group_codes(groups: NDArray[Any], k: int | None, owner: Any) -> NDArray[np.int64]:
-    """Integer group codes in ``[0, k)`` (``k``: the declared domain; None: ``max + 1``)."""
-    name = type(owner).__name__
-    if groups.dtype.kind == "f" and np.all(groups == np.round(groups)):
-        groups = groups.astype(np.int64)
-    if groups.dtype.kind not in "iu":
-        raise ValueError(
-            f"{name}: sensitive_features must be integer group codes in [0, k), got dtype "
-            f"{groups.dtype} (encode labels first, e.g. with pandas.factorize)"
-        )
-    if groups.size and groups.min() < 0:
-        raise ValueError(f"{name}: group codes must be >= 0, found {int(groups.min())}")
-    if k is not None and groups.size and groups.max() >= k:
-        bad = sorted(set(groups[groups >= k].tolist()))[:5]
-        raise ValueError(
-            f"{name}: group codes must lie in [0, {k}) (the noise model's domain), found {bad}"
-        )
-    return groups.astype(np.int64, copy=False)
+    """Integer group codes in ``[0, k)`` (``k``: the declared domain, e.g. the noise model's;
+    None: ``max + 1``), checked by :func:`fairldp.ldp.validation.check_codes`."""
+    from fairldp.ldp.validation import check_codes
+
+    if k is None:
+        numeric = groups.dtype.kind in "iubf" and groups.size
+        k = int(np.nanmax(groups)) + 1 if numeric and np.any(np.isfinite(groups)) else 1
+    return check_codes(groups, max(k, 1), f"{type(owner).__name__}: sensitive_features")

@@ -302,7 +302,7 @@ def test_errors():
         make_method("corrected_postproc_eo", None)
     with pytest.raises(ValueError, match="unknown fair method 'nope'"):
         make_method("nope", nm)
-    with pytest.raises(ValueError, match=r"lie in \[0, 3\)"):
+    with pytest.raises(ValueError, match=r"must hold codes in \[0, 3\)"):
         make_method("plain", nm).fit(X, [0, 1, 0, 1], sensitive_features=[0, 1, 2, 3])
     with pytest.raises(ValueError, match="Only binary classification"):
         make_method("unaware", nm).fit(X, [0, 1, 2, 1], sensitive_features=[0, 1, 2, 0])
