@@ -108,3 +108,42 @@ def test_bad_inputs() -> None:
         attribute_leakage(R, a, R, a + 5)
     with pytest.raises(ValueError, match="model"):
         attribute_leakage(R, a, R, a, model="svm")  # type: ignore[arg-type]
+
+
+def test_cross_fitted_leakage_is_centred_at_one_half_without_leakage() -> None:
+    """Representations independent of the attribute: the mean cross-fitted AUC over 40
+    replicates is 0.5 within 4 standard errors (SE of the null AUC with n0 = n1 = 100:
+    sqrt((n0 + n1 + 1) / (12 n0 n1)) = 0.041 per replicate, /sqrt(40) for the mean)."""
+    from fairldp.repair.leakage import cross_fitted_leakage
+
+    rng = np.random.default_rng(7)
+    aucs = []
+    for rep in range(40):
+        a = np.repeat([0, 1], 100)
+        R = rng.normal(size=(200, 3))
+        aucs.append(cross_fitted_leakage(R, a, random_state=rep)["auc"])
+    se = np.sqrt(201 / (12 * 100 * 100)) / np.sqrt(40)
+    assert abs(np.mean(aucs) - 0.5) < 4 * se
+
+
+def test_cross_fitted_leakage_detects_a_proxy_and_scores_every_row_once() -> None:
+    from fairldp.repair.leakage import cross_fitted_leakage
+
+    rng = np.random.default_rng(3)
+    a = rng.choice(["f", "m", "x"], size=600)
+    R = (a[:, None] == np.array(["f", "m", "x"])).astype(float) + rng.normal(0, 0.5, (600, 3))
+    out = cross_fitted_leakage(R, a, n_splits=5, random_state=0)
+    assert out["auc"] > 0.9 and out["n_test"] == 600 and out["n_groups"] == 3
+    assert out["accuracy"] > out["baseline_accuracy"] + 0.3
+
+
+def test_cross_fitted_leakage_bad_inputs() -> None:
+    from fairldp.repair.leakage import cross_fitted_leakage
+
+    R = np.zeros((10, 2))
+    with pytest.raises(ValueError, match="at least 2 distinct groups"):
+        cross_fitted_leakage(R, np.zeros(10))
+    with pytest.raises(ValueError, match=r"group 1\.0 has 1 row"):
+        cross_fitted_leakage(R, np.r_[np.zeros(9), 1])
+    with pytest.raises(ValueError, match="n_splits must be an integer >= 2"):
+        cross_fitted_leakage(R, np.r_[np.zeros(5), np.ones(5)], n_splits=1)

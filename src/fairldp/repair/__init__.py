@@ -8,8 +8,8 @@
 - baselines: :class:`CorrelationRemoverRepair` (fairlearn's CorrelationRemover, optionally
   corrected through ``T``) and :class:`LearnedFairRepresentation` (Zemel et al., ICML 2013,
   analytic gradient);
-- :func:`attribute_leakage`: how well the TRUE attribute can be inferred from a
-  representation (evaluation side).
+- :func:`attribute_leakage`, :func:`cross_fitted_leakage`: how well the TRUE attribute can
+  be inferred from a representation (evaluation side).
 """
 
 from fairldp.repair.baselines import CorrelationRemoverRepair
@@ -20,7 +20,7 @@ from fairldp.repair.groups import (
     group_weights,
     project_rows_simplex,
 )
-from fairldp.repair.leakage import attribute_leakage
+from fairldp.repair.leakage import attribute_leakage, cross_fitted_leakage
 from fairldp.repair.lfr import LearnedFairRepresentation
 from fairldp.repair.ot import OTRepair, QuantileRepair
 
@@ -32,6 +32,7 @@ __all__ = [
     "OTRepair",
     "QuantileRepair",
     "attribute_leakage",
+    "cross_fitted_leakage",
     "deconvolution_weights",
     "group_weights",
     "project_rows_simplex",
