@@ -45,3 +45,36 @@ def test_temporary_files_of_a_longer_name_are_not_touched(tmp_path: Path) -> Non
     other.write_bytes(b"someone else's write")
     atomic_write_text("x", tmp_path / "a.csv")
     assert other.exists()
+
+
+def test_one_hot_blocks_stored_as_codes_and_restored_exactly(tmp_path) -> None:
+    """A one-hot block is stored as one code column and read back bit for bit (columns, order,
+    dtypes); a block that is not one-hot (OUE-like multi-hot) is stored as is."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from fairldp.io import PACKED_KEY, read_parquet, write_parquet
+
+    rng = np.random.default_rng(0)
+    n = 1000
+    codes = rng.integers(0, 3, n)
+    df = pd.DataFrame({"seed": np.arange(n, dtype=np.int32)})
+    for j, v in enumerate(["a", "b", "c"]):
+        df[f"x={v}"] = (codes == j).astype(np.uint8)
+    df["num"] = rng.normal(size=n)
+    df["m=1"] = rng.integers(0, 2, n).astype(np.uint8)  # multi-hot: stays
+    df["m=2"] = rng.integers(0, 2, n).astype(np.uint8)
+    df["s=u"] = codes == 0
+    df["s=v"] = codes != 0
+    path = tmp_path / "t.parquet"
+    write_parquet(df, path, meta={"k": 1})
+    stored = pq.read_table(path)
+    assert "x=#" in stored.column_names and "x=a" not in stored.column_names
+    assert "s=#" in stored.column_names and "m=1" in stored.column_names
+    assert PACKED_KEY in stored.schema.metadata
+    back = read_parquet(path)
+    pd.testing.assert_frame_equal(back, df)
+    assert back.attrs["fairldp"] == {"k": 1}
+    part = read_parquet(path, columns=["num", "x=c", "seed"])
+    pd.testing.assert_frame_equal(part, df[["num", "x=c", "seed"]])

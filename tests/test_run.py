@@ -115,3 +115,33 @@ def test_bad_study_refused_before_snakemake(tmp_path: Path, capsys: pytest.Captu
     err = capsys.readouterr().err
     assert err.startswith("fairldp: ") and "'german'" in err
     assert not (tmp_path / "results").exists()
+
+
+def test_a_snakemake_in_this_folder_is_seen_and_one_elsewhere_is_not(tmp_path: Path) -> None:
+    """The stale-lock check looks for Snakemake processes working in the study's folder."""
+    import subprocess
+    import sys
+
+    from fairldp.run import _snakemake_running
+
+    if not Path("/proc/self/cwd").exists():
+        pytest.skip("needs /proc (Linux)")
+    here, other = tmp_path / "here", tmp_path / "other"
+    here.mkdir()
+    other.mkdir()
+    fake = here / "snakemake"  # a process whose command line is "python .../snakemake"
+    fake.write_text("import time\ntime.sleep(30)\n")
+    proc = subprocess.Popen([sys.executable, str(fake)], cwd=here)
+    try:
+        import time
+
+        for _ in range(50):
+            if _snakemake_running(here):
+                break
+            time.sleep(0.1)
+        assert _snakemake_running(here)
+        assert not _snakemake_running(other)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert not _snakemake_running(here)

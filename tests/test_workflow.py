@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -116,16 +117,18 @@ def test_no_raw_sensitive_values_in_training_inputs(first_run: tuple[Path, Path]
     """The released training rows encode the reports, not the true attribute."""
     work, _ = first_run
     res = work / "results" / "test"
-    rel = pd.read_parquet(res / "privatized" / "german" / "grr" / "eps1" / "seeds0-19.parquet")
-    split = pd.read_parquet(res / "splits" / "german" / "seeds0-19.parquet")
+    from fairldp.io import read_parquet
+
+    rel = read_parquet(res / "privatized" / "german" / "grr" / "eps1" / "seeds0-19.parquet")
+    split = read_parquet(res / "splits" / "german" / "seeds0-19.parquet")
     tr = rel[(rel["part"] == "train") & (rel["budget_split"] == "uniform")]
     tr = tr.merge(split[["part", "seed", "row_id", "sex"]], on=["part", "seed", "row_id"])
     agree = (tr["sex=female"] == (tr["sex"] == "female")).mean()
     # GRR, k=2, eps_sex = 1/3: P(keep) = e^(1/3)/(e^(1/3)+1) = 0.583; 1600 rows -> 4 SE < 0.05
     assert abs(agree - 0.583) < 0.05
     # the group alone with the whole budget: z kept with e/(e+1) = 0.731, training rows
-    grp = pd.read_parquet(res / "privatized" / "german" / "grr_group" / "eps1" /
-                          "seeds0-19.parquet")  # fmt: skip
+    grp = read_parquet(res / "privatized" / "german" / "grr_group" / "eps1" /
+                       "seeds0-19.parquet")  # fmt: skip
     assert not {"sex", "age_group", "foreign_worker"} & set(grp.columns)
     grp = grp[grp["part"] == "train"].merge(split[["part", "seed", "row_id", "sex"]])
     assert abs((grp["z"] == grp["sex"].cat.codes).mean() - 0.731) < 0.05
@@ -290,7 +293,10 @@ def test_numbers_of_the_three_earlier_study_families_are_kept(first_run: tuple[P
     true groups: deterministic) and the non-private 'plain' fair method (deterministic). The
     tolerance 1e-9 only absorbs the last bits of floating point: the BLAS of a job now runs
     with the one thread it declares, which may reorder sums; a metric of 200 test rows moves by
-    at least 1/200 when a prediction changes."""
+    at least 1/200 when a prediction changes. Since then, by design: scores are stored as
+    float32 (ROC AUC within 1e-6: rounding to 2^-24 can only tie or untie scores closer than
+    that) and repaired features as float32; the leakage audit is cross-fitted (other numbers,
+    left out here)."""
     work, _ = first_run
     new = pd.read_parquet(work / "results" / "test" / "metrics.parquet")
     new = new[new["epsilon"] != 2.0]  # an earlier test added eps = 2
@@ -299,6 +305,7 @@ def test_numbers_of_the_three_earlier_study_families_are_kept(first_run: tuple[P
     from fairldp.metrics import METRICS
 
     legacy["metric"] = legacy["metric"].map(METRICS.resolve)  # former names are aliases
+    legacy = legacy[legacy["audit"] != "leakage"]
     families = {
         "main": (new["representation"].eq("identity") & new["privatizer"].isin(
             ["none", "grr", "oue"]) & new["learner"].isin(["lightgbm", "logistic_regression"])),
@@ -316,21 +323,23 @@ def test_numbers_of_the_three_earlier_study_families_are_kept(first_run: tuple[P
             keys_f = [k for k in keys if k not in ("protocol", "budget_split")]
         m = old.merge(got, on=keys_f, how="left", suffixes=("_old", ""))
         assert m["value"].notna().sum() == m["value_old"].notna().sum() == len(old), family
-        diff = (m["value"] - m["value_old"]).abs().max()
-        assert diff < 1e-9, (family, diff)
+        tol = np.where(m["metric"].eq("roc_auc"), 1e-6, 1e-9)
+        diff = (m["value"] - m["value_old"]).abs().fillna(0).to_numpy()
+        assert (diff < tol).all(), (family, m.loc[diff >= tol, ["metric", "value", "value_old"]])
 
 
 def test_hard_kill_then_the_same_command_recovers(
     repo: Path, first_run: tuple[Path, Path], tmp_path: Path
 ) -> None:
     """SIGKILL Snakemake mid-run (stale lock, incomplete outputs, temporary files of killed
-    writes), then the recovery of ``make reproduce``: unlock when no Snakemake runs, then the
-    run with ``--rerun-incomplete``. Same metrics as an uninterrupted run, no file left over."""
+    writes), then the command of ``make reproduce`` (:mod:`fairldp.run`: unlock when no
+    Snakemake runs, then the run with ``--rerun-incomplete``). Same metrics as an uninterrupted run, no file left over."""
     import signal
     import time
 
-    makefile = (repo / "Makefile").read_text()
-    assert "--unlock" in makefile and "--rerun-incomplete" in makefile
+    from fairldp.run import main as run_study
+
+    assert "fairldp.run" in (repo / "Makefile").read_text()
     work = tmp_path / "work"
     work.mkdir()
     cfg = test_config(repo, work)
@@ -347,8 +356,9 @@ def test_hard_kill_then_the_same_command_recovers(
     os.killpg(proc.pid, signal.SIGKILL)  # Snakemake and its jobs, mid-run
     proc.wait()
     assert list((work / ".snakemake" / "locks").iterdir()), "a hard kill leaves the lock"
-    run_snakemake(repo, work, cfg, "--unlock", cores=1)
-    run_snakemake(repo, work, cfg, "--rerun-incomplete")
+    # the same command as make reproduce (without the report)
+    assert run_study(["--snakefile", str(repo / "Snakefile"), "--directory", str(work),
+                      "--configfile", str(cfg), "--no-report"]) == 0  # fmt: skip
     got = pd.read_parquet(work / "results" / "test" / "metrics.parquet")
     ref = pd.read_parquet(first_run[0] / "results" / "test" / "metrics.parquet")
     ref = ref[ref["epsilon"] != 2.0]  # an earlier test added eps = 2 to the first run's folder

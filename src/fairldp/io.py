@@ -5,6 +5,13 @@ into place (``os.replace`` is atomic on POSIX), so a job killed mid-write never 
 truncated file under the final name; the next write of the same file removes the temporary
 files a killed attempt left behind. Provenance of a table (dataset, protocol, epsilon, which
 columns are privatized, ...) travels in the schema metadata under the key ``fairldp``.
+
+Storage: a block of one-hot columns ``{name}={value}`` (0/1 integers or booleans, exactly one 1
+per row, e.g. the one-hot features of a representation or GRR's reports) is stored as ONE
+integer column of codes ``{name}=#`` (:data:`PACKED_KEY` in the schema metadata records the
+block's columns and dtype and the table's column order), and :func:`read_parquet` restores
+the table exactly: same columns, order, dtypes and values. Read artifacts through
+:func:`read_parquet`; ``pandas.read_parquet`` shows the stored form.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "META_KEY",
+    "PACKED_KEY",
     "atomic_write_bytes",
     "atomic_write_text",
     "check_made_for",
@@ -34,6 +42,8 @@ __all__ = [
 ]
 
 META_KEY = b"fairldp"
+#: schema metadata key of the one-hot blocks stored as codes (see the module docstring)
+PACKED_KEY = b"fairldp.packed"
 
 
 def _tmp_path(path: Path) -> Path:
@@ -54,20 +64,69 @@ def _tmp_path(path: Path) -> Path:
     return Path(tmp)
 
 
+def _pack_onehot(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+    """``df`` with each one-hot block ``{name}={value}`` replaced by its codes ``{name}=#``,
+    and the description that :func:`_unpack_onehot` needs (None if nothing was packed)."""
+    import numpy as np
+    import pandas as pd
+
+    blocks: dict[str, list[str]] = {}
+    for col in df.columns:
+        if isinstance(col, str) and "=" in col and not col.endswith("=#"):
+            blocks.setdefault(col.split("=", 1)[0], []).append(col)
+    packed: dict[str, Any] = {}
+    for name, cols in blocks.items():
+        dtypes = {str(df[c].dtype) for c in cols}
+        if len(cols) < 2 or len(dtypes) != 1 or dtypes.pop() not in ("uint8", "int8", "bool"):
+            continue
+        x = df[cols].to_numpy()
+        if x.size and not ((x.sum(axis=1) == 1).all() and (x.max() <= 1) and (x.min() >= 0)):
+            continue
+        packed[name] = {"columns": cols, "dtype": str(df[cols[0]].dtype)}
+    if not packed:
+        return df, None
+    out = {c: df[c] for c in df.columns if not any(c in p["columns"] for p in packed.values())}
+    for name, p in packed.items():
+        codes = df[p["columns"]].to_numpy().argmax(axis=1)
+        out[f"{name}=#"] = codes.astype(np.int8 if len(p["columns"]) < 128 else np.int16)
+    return pd.DataFrame(out), {"blocks": packed, "order": [str(c) for c in df.columns]}
+
+
+def _unpack_onehot(df: pd.DataFrame, packed: dict[str, Any]) -> pd.DataFrame:
+    """The table that :func:`_pack_onehot` packed (only the columns ``df`` holds)."""
+    import numpy as np
+    import pandas as pd
+
+    cols: dict[str, Any] = {c: df[c] for c in df.columns if not str(c).endswith("=#")}
+    for name, p in packed["blocks"].items():
+        if f"{name}=#" not in df.columns:
+            continue
+        codes = df[f"{name}=#"].to_numpy()
+        eye = np.eye(len(p["columns"]), dtype=p["dtype"])
+        for j, c in enumerate(p["columns"]):
+            cols[c] = eye[codes, j]
+    order = [c for c in packed["order"] if c in cols]
+    return pd.DataFrame({c: cols[c] for c in order}, index=df.index)
+
+
 def write_parquet(
     df: pd.DataFrame, path: str | os.PathLike[str], meta: dict[str, Any] | None = None
 ) -> None:
-    """Write ``df`` to ``path`` atomically, with ``meta`` (JSON-serialisable) in the schema."""
+    """Write ``df`` to ``path`` atomically, with ``meta`` (JSON-serialisable) in the schema;
+    one-hot blocks stored as codes (module docstring)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     path = Path(path)
+    df, packed = _pack_onehot(df)
     table = pa.Table.from_pandas(df, preserve_index=False)
+    extra: dict[bytes, bytes] = {}
     if meta is not None:
-        existing = table.schema.metadata or {}
-        table = table.replace_schema_metadata(
-            {**existing, META_KEY: json.dumps(meta, sort_keys=True).encode("utf-8")}
-        )
+        extra[META_KEY] = json.dumps(meta, sort_keys=True).encode("utf-8")
+    if packed is not None:
+        extra[PACKED_KEY] = json.dumps(packed).encode("utf-8")
+    if extra:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
     tmp = _tmp_path(path)
     try:
         pq.write_table(table, tmp, compression="zstd")
@@ -102,10 +161,22 @@ def check_made_for(path: str | os.PathLike[str], meta: dict[str, Any], **expecte
 
 
 def read_parquet(path: str | os.PathLike[str], columns: list[str] | None = None) -> pd.DataFrame:
-    """Read a table; its fairldp metadata is in ``df.attrs["fairldp"]``."""
+    """Read a table (one-hot blocks restored); its fairldp metadata is in
+    ``df.attrs["fairldp"]``."""
     import pandas as pd
+    import pyarrow.parquet as pq
 
-    df = pd.read_parquet(path, columns=columns)
+    raw = (pq.read_schema(path).metadata or {}).get(PACKED_KEY)
+    packed = json.loads(raw) if raw else None
+    stored = columns
+    if packed is not None and columns is not None:
+        where = {c: f"{n}=#" for n, p in packed["blocks"].items() for c in p["columns"]}
+        stored = list(dict.fromkeys(where.get(c, c) for c in columns))
+    df = pd.read_parquet(path, columns=stored)
+    if packed is not None:
+        df = _unpack_onehot(df, packed)
+        if columns is not None:
+            df = df[list(columns)]
     df.attrs["fairldp"] = read_metadata(path)
     return df
 

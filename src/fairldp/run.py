@@ -5,7 +5,8 @@ What ``make reproduce`` runs. In order:
 1. the study file is checked by :func:`fairldp.config.load_study` before Snakemake loads it
    (Snakemake evaluates YTE templates as it loads a config file), so a bad study stops with
    one sentence and no job runs;
-2. a stale Snakemake lock left by a hard kill is removed when no Snakemake runs on this machine;
+2. a stale Snakemake lock left by a hard kill is removed when no Snakemake works in the
+   same folder (on Linux; elsewhere, when none runs on the machine);
 3. Snakemake runs the study with ``--rerun-incomplete`` (outputs of interrupted jobs are
    redone); its full output goes to ``{results}/logs/snakemake/{time}.log`` and the terminal
    gets one line per finished stage family (jobs done / jobs planned, elapsed time), a
@@ -21,6 +22,7 @@ Extra arguments after ``--`` go to Snakemake unchanged (e.g. ``-- --forcerun col
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -153,8 +155,24 @@ def results_size(path: str | Path) -> int:
     return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
 
 
-def _snakemake_running() -> bool:
-    """Whether a Snakemake process runs on this machine (``python .../snakemake ...``)."""
+def _snakemake_running(directory: str | Path = ".") -> bool:
+    """Whether a Snakemake process works in ``directory`` (Linux: its working folder, from
+    /proc); elsewhere, whether any Snakemake process runs on this machine (``pgrep``)."""
+    here = Path(directory).resolve()
+    proc = Path("/proc")
+    if (proc / "self" / "cwd").exists():
+        for pid in proc.iterdir():
+            if not pid.name.isdigit() or pid.name == str(os.getpid()):
+                continue
+            try:
+                argv = (pid / "cmdline").read_bytes().split(b"\0")
+                cwd = (pid / "cwd").resolve()
+            except OSError:  # ended meanwhile, or another user's process
+                continue
+            if cwd == here and any(a.endswith(b"snakemake") for a in argv[:3]) and \
+                    argv[0].rsplit(b"/", 1)[-1].startswith((b"python", b"snakemake")):
+                return True
+        return False
     if shutil.which("pgrep") is None:
         return True  # cannot tell: never remove a lock that may be live
     found = subprocess.run(["pgrep", "-f", r"[p]ython[0-9.]* [^ ]*snakemake"],
@@ -195,26 +213,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--heartbeat", type=float, default=60.0,
                         help="seconds between progress lines while a stage family runs")
     parser.add_argument("--no-report", action="store_true", help="skip report.html")
+    parser.add_argument("--snakefile", default="Snakefile", help="default: ./Snakefile")
+    parser.add_argument("--directory", default=".",
+                        help="working folder: results are written under it (default: .)")
     args = parser.parse_args(argv)
 
     from fairldp.config import ConfigError, load_study
 
     try:
-        study = load_study(args.configfile)
+        study = load_study(args.configfile, workdir=args.directory,
+                           project=Path(args.snakefile).resolve().parent)
     except (ConfigError, OSError, ValueError) as err:
         print(f"fairldp: {err}", file=sys.stderr)
         return 2
-    results = Path(study.results)
+    results = Path(args.directory) / study.results
     logdir = results / "logs" / "snakemake"
     logdir.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     log_path = logdir / f"{stamp}.log"
-    snakemake = [sys.executable, "-m", "snakemake", "--configfile", args.configfile]
+    snakemake = [sys.executable, "-m", "snakemake", "--snakefile", args.snakefile,
+                 "--directory", args.directory, "--configfile", args.configfile]  # fmt: skip
     progress = Progress(heartbeat=args.heartbeat)
     progress.say(f"study {study.study!r} ({args.configfile}) on {args.cores} cores; "
                  f"full Snakemake log: {log_path}")  # fmt: skip
     with open(log_path, "w") as log:
-        if not _snakemake_running():
+        if not _snakemake_running(args.directory):
             subprocess.run([*snakemake, "--unlock", "--cores", "1"], stdout=log,
                            stderr=subprocess.STDOUT, check=False)  # fmt: skip
         code = _stream([*snakemake, "--cores", str(args.cores), "--rerun-incomplete", *extra],

@@ -3,7 +3,7 @@
 ``predictions/{dataset}/{privatizer}/eps{eps}/{representation}/{learner}/{block}.parquet``:
 ``budget_split``, ``seed`` (int32), ``amount`` (float64, NaN for representations without
 amounts), ``row_id`` (int32), ``z`` (int16, the decoded group of the test row, if released),
-``y_score`` (float64, P(Y=1)), ``y_pred`` (int8: the learner's prediction). Metadata:
+``y_score`` (float32, P(Y=1)), ``y_pred`` (int8: the learner's prediction). Metadata:
 ``dataset``, ``privatizer``, ``epsilon``, ``representation`` (the artifact), ``learner`` and
 ``learner_params``, ``seeds``.
 
@@ -94,7 +94,7 @@ def learn(
                 "amount": np.nan if block.amount is None else block.amount,
                 "row_id": block.test_ids,
                 **({"z": block.groups.test.astype(np.int16)} if block.groups else {}),
-                "y_score": score,
+                "y_score": score.astype(np.float32),
                 "y_pred": pred,
             }))  # fmt: skip
         if not frames:

@@ -4,7 +4,8 @@
 kinds only; stateless ones are applied where they are read, :func:`iter_features`):
 ``budget_split``, ``part``, ``seed``, ``row_id``, ``y`` (int8), ``amount`` (float64; NaN for
 kinds without amounts), ``z`` (int16, the decoded group, if released), then the features
-(float64 unless the kind keeps the released dtypes). Metadata: the release's (``ledger``,
+(float32 unless the kind keeps the released dtypes; one-hot blocks stored as codes, see
+:mod:`fairldp.io`). Metadata: the release's (``ledger``,
 ``group``, ...), ``representation`` (the resolved parameters), ``features``, ``numeric`` (the
 features that are numeric: the leakage audit's second view).
 
@@ -155,7 +156,11 @@ def represent(
             raise ValueError(f"{release}: no rows for seeds {seeds}")
         out_meta = {**meta, "representation": dict(representation), "features": features,
                     "numeric": numeric, "seeds": list(seeds)}  # fmt: skip
-        write_parquet(pd.concat(frames, ignore_index=True), out, meta=out_meta)
+        table = pd.concat(frames, ignore_index=True)
+        # float32 features: 7 significant digits, beyond the precision of any raw feature
+        floats = [c for c in features or [] if table[c].dtype == np.float64]
+        table[floats] = table[floats].astype(np.float32)
+        write_parquet(table, out, meta=out_meta)
         log.info("represented %s with %s: %d features", dataset, rep.kind, len(features or []))
 
 
