@@ -37,3 +37,22 @@ def test_split_does_not_depend_on_row_chunk_of_other_strata() -> None:
     assert np.array_equal(
         stratified_split(df, 0.2, 3, "d"), stratified_split(extra, 0.2, 3, "d")[: len(df)]
     )
+
+
+def test_a_split_that_empties_a_group_of_the_audited_attribute_is_refused() -> None:
+    """German credit is stratified by (target, sex); an audited attribute that the split does
+    not stratify (a 2-row group here) can lose every test row at a small test_size, and a
+    stratum of one row gets no test row at all: refused, naming test_size, the group and
+    the seed."""
+    import pytest
+
+    from fairldp.stages.data import check_split_groups
+
+    rng = np.random.default_rng(0)
+    n = 400
+    df = pd.DataFrame({"credit": rng.integers(0, 2, n), "sex": rng.choice(["f", "m"], n),
+                       "foreign_worker": np.r_[["no"] * 2, ["yes"] * (n - 2)]})
+    check_split_groups(df, "german", "sex", 0.2, [0, 1, 2])  # every group in both parts
+    with pytest.raises(ValueError, match=r"test_size: 0.2 leaves group 'no' of foreign_worker "
+                                         r"on german \(2 rows\) without a (test|training) row"):
+        check_split_groups(df, "german", "foreign_worker", 0.2, list(range(20)))

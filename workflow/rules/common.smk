@@ -115,6 +115,36 @@ LEAKAGE = {
     (c.dataset, c.privatizer, c.eps, b): arts for (c, b), arts in PLAN.leakage().items()
 }
 EVALUATE = PLAN.evaluate()
+
+
+def check_splits():
+    """Every group of the audited attribute in both parts of every split, for the datasets
+    already prepared (the split stage checks the others before it writes)."""
+    from types import SimpleNamespace
+
+    from fairldp.io import read_parquet
+    from fairldp.stages.data import check_split_groups
+
+    for ds in STUDY.datasets:
+        table = prepared(SimpleNamespace(dataset=ds))
+        if not os.path.isfile(table):
+            continue
+        spec = REGISTRY[ds]
+        cols = list(dict.fromkeys([spec.target, spec.protected, STUDY.group(ds)]))
+        seeds = sorted({s for (d, _), ss in SPLITS.items() if d == ds for s in ss})
+        try:
+            check_split_groups(
+                read_parquet(table, columns=cols),
+                ds,
+                STUDY.group(ds),
+                STUDY.test_size,
+                seeds,
+            )
+        except ValueError as exc:
+            raise WorkflowError(f"Invalid configuration: {exc}") from None
+
+
+check_splits()
 FIGURE_FILES = {
     name: {file_key(v): v for v in PLAN.figure_files(name)} for name in STUDY.figures
 }
@@ -131,6 +161,8 @@ CODE = {
         "evaluate",
         "collect",
         "figures",
+        "summary",
+        "provenance",
     )
 }
 
@@ -245,24 +277,51 @@ def figure_spec(name):
 
 
 def figure_caption(name):
-    fig = STUDY.figures[name].figure
-    return fig.caption or fig.describe()
+    """What the figure shows, the attribute fairness is measured on and the fixed choices of
+    its runs (fairldp.figures.study_caption)."""
+    from fairldp.figures import study_caption
+
+    # a params string is expanded like a wildcard pattern: braces stay literal
+    return study_caption(STUDY, name).replace("{", "{{").replace("}", "}}")
 
 
 def figure_path(name, key, ext):
     return f"{R}/figures/{name}/{key}.{ext}"
 
 
+def report_categories():
+    """The report's categories, numbered in reading order: the summary, one per figure family
+    (its human name, e.g. "2. Fairness vs ε"), the provenance."""
+    from fairldp.stages.report import figure_family
+
+    names = [
+        ("summary", "Summary"),
+        *((n, figure_family(n, f.figure)) for n, f in STUDY.figures.items()),
+        ("provenance", "Provenance"),
+    ]
+    width = len(str(len(names))) if len(names) > 9 else 1
+    return {key: f"{i:0{width}d}. {text}" for i, (key, text) in enumerate(names, 1)}
+
+
+CATEGORY = report_categories()
+
+
 def figure_outputs(name):
-    """Named outputs of a figure's rule: every file, PNG (in the report) and PDF."""
+    """Named outputs of a figure's rule: every file, PNG (in the report: the figure family's
+    category, a subcategory per file in words, "German credit · LightGBM") and PDF."""
+    try:
+        from fairldp.labels import label
+    except ImportError:
+        from fairldp.figures import label
     out = {}
-    for i, key in enumerate(FIGURE_FILES[name]):
+    for i, (key, values) in enumerate(FIGURE_FILES[name].items()):
+        words = {label(axis): label(axis, v) for axis, v in values.items()}
         out[f"png{i}"] = report(
             figure_path(name, key, "png"),
             caption="../report/figure.rst",
-            category=name,
-            subcategory=key,
-            labels={"figure": name, "file": key},
+            category=CATEGORY[name],
+            subcategory=" · ".join(words.values()) or None,
+            labels={"figure": name, **words} if words else {"figure": name},
         )
         out[f"pdf{i}"] = figure_path(name, key, "pdf")
     return out
@@ -302,10 +361,18 @@ def figure_files():
     ]
 
 
+def summary_files():
+    return [
+        f"{R}/summary/{f}"
+        for f in ("summary.html", "home.html", "headline.csv", "metrics.csv.gz")
+    ]
+
+
 def all_outputs():
     return [
         f"{R}/metrics.parquet",
         f"{R}/provenance.json",
         f"{R}/provenance.html",
+        *summary_files(),
         *figure_files(),
     ]

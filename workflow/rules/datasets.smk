@@ -120,6 +120,7 @@ rule split:
         dataset=lambda w: w.dataset,
         seeds=lambda w: seeds_of(SPLITS, w.dataset, w.block),
         test_size=STUDY.test_size,
+        attribute=lambda w: STUDY.group(w.dataset),
     script:
         "../scripts/stage.py"
 

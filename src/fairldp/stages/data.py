@@ -30,6 +30,7 @@ from fairldp.rng import derive_int_seed
 from fairldp.runlog import log, timed
 
 __all__ = [
+    "check_split_groups",
     "derive",
     "download",
     "label_bias",
@@ -168,18 +169,46 @@ def load_rows(path: str | Path, dataset: str) -> pd.DataFrame:
     return out
 
 
+def check_split_groups(
+    df: pd.DataFrame, dataset: str, attribute: str, test_size: float, seeds: Sequence[int]
+) -> None:
+    """Refuse a ``test_size`` whose split (:func:`split`, for every seed) leaves a group of
+    ``attribute`` without a training or a test row: ``ValueError`` naming ``test_size``, the
+    group, the seed and the group's size."""
+    spec = get_dataset(dataset)
+    groups = df[attribute].astype(str).to_numpy()
+    names, inverse = np.unique(groups, return_inverse=True)
+    sizes = np.bincount(inverse, minlength=names.size)
+    for seed in seeds:
+        is_test = stratified_split(df[[spec.target, spec.protected]], test_size, seed, dataset)
+        n_test = np.bincount(inverse[is_test], minlength=names.size)
+        for part, n in (("test", n_test), ("training", sizes - n_test)):
+            if (n == 0).any():
+                g = int(np.argmin(n))
+                raise ValueError(
+                    f"test_size: {test_size} leaves group {names[g]!r} of {attribute} on "
+                    f"{dataset} ({sizes[g]} rows) without a {part} row (seed {seed}); choose a "
+                    "test_size that puts every group in both parts"
+                )
+
+
 def split(
     dataset: str,
     prepared: str,
     out: str,
     seeds: Sequence[int],
     test_size: float,
+    attribute: str | None = None,
 ) -> None:
     """Stratified (target x protected attribute) train/test split for every seed of the block
-    (:func:`fairldp.datasets.stratified_split`, stream ``(seed, "split", dataset)``)."""
+    (:func:`fairldp.datasets.stratified_split`, stream ``(seed, "split", dataset)``); refused
+    when a group of ``attribute`` (the study's audited attribute) misses a part
+    (:func:`check_split_groups`)."""
     with timed("split"):
         spec = get_dataset(dataset)
         df = load_prepared(prepared, dataset)
+        if attribute is not None:
+            check_split_groups(df, dataset, attribute, test_size, seeds)
         frames = []
         for seed in seeds:
             is_test = stratified_split(df[[spec.target, spec.protected]], test_size, seed, dataset)
