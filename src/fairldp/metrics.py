@@ -73,7 +73,7 @@ class Metric:
     ``sel, tpr, fpr, acc`` to a Series), ``signed`` (likewise, with the boolean column
     ``ref`` marking the reference group) or ``leakage`` (computed by the leakage audit).
     ``fair_value``: the value of a perfectly fair model (0 for differences, 1 for ratios),
-    None for utility.
+    0.5 for an attacker's AUC (no leakage), None for utility.
     """
 
     name: str
@@ -206,14 +206,14 @@ def _eo_signed(r: pd.DataFrame) -> pd.Series:
 
 # ----- leakage: computed by fairldp.audits (attacker models), registered for labels -----------
 
-for _name, _label in (
-    ("leakage_auc", "Leakage AUC of A (representation)"),
-    ("leakage_accuracy", "Leakage accuracy of A (representation)"),
-    ("leakage_baseline_accuracy", "Majority-class accuracy of A"),
-    ("leakage_auc_numeric", "Leakage AUC of A (numeric features)"),
-    ("leakage_accuracy_numeric", "Leakage accuracy of A (numeric features)"),
+for _name, _label, _none in (
+    ("leakage_auc", "Leakage AUC of A (representation)", 0.5),
+    ("leakage_accuracy", "Leakage accuracy of A (representation)", None),
+    ("leakage_baseline_accuracy", "Majority-class accuracy of A", None),
+    ("leakage_auc_numeric", "Leakage AUC of A (numeric features)", 0.5),
+    ("leakage_accuracy_numeric", "Leakage accuracy of A (numeric features)", None),
 ):
-    METRICS.register(_name, Metric(_name, "leakage", _label))
+    METRICS.register(_name, Metric(_name, "leakage", _label, None, _none))
 
 
 def _names(kind: str) -> tuple[str, ...]:

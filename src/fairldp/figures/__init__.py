@@ -5,13 +5,13 @@ parameters of a figure spec (``figures: {name: {kind: lines, x: epsilon, y: [...
 The figures stage draws one file per combination of the spec's ``files`` axes
 (``figures/{name}/{dataset}.png``, ...), from the rows of ``metrics.parquet`` the spec selects.
 
-The axes of the metrics table are :data:`AXES`; :func:`label` gives the human label of an axis
-value (metric names from :data:`fairldp.metrics.METRICS`, epsilon written one way).
+The axes of the metrics table are :data:`AXES`; :func:`label` (:func:`fairldp.labels.label`,
+re-exported) gives the human label of an axis value; :func:`study_caption` the report's
+caption of a figure of a study (what it shows, the study's fixed choices, the attribute).
 """
 
 from __future__ import annotations
 
-import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from fairldp.labels import label
 from fairldp.registry import Registry
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "default_figures",
     "label",
     "save",
+    "study_caption",
     "summarize",
 ]
 
@@ -48,28 +50,6 @@ AXES = ("study", "dataset", "attribute", "privatizer", "protocol", "budget_split
         "metric")  # fmt: skip
 #: axes whose values are known from the study file: one figure file per combination
 FILE_AXES = ("dataset", "privatizer", "representation", "learner")
-
-_AXIS_LABELS = {
-    "epsilon": "ε (total privacy budget)",
-    "amount": "repair amount λ",
-    "budget_split": "budget split",
-}
-
-
-def label(axis: str, value: Any = None) -> str:
-    """Human label of an axis (``value`` None) or of one of its values."""
-    if value is None:
-        return _AXIS_LABELS.get(axis, axis.replace("_", " "))
-    if axis == "metric":
-        from fairldp.metrics import METRICS
-
-        return METRICS.get(value).label if value in METRICS else str(value)
-    if axis == "epsilon":
-        return "∞ (non-private)" if math.isinf(float(value)) else f"ε = {float(value):g}"
-    if axis == "protocol":
-        return "non-private" if value == "none" else str(value).upper()
-    return str(value)
-
 
 def summarize(df: pd.DataFrame, by: Sequence[str], value: str = "value") -> pd.DataFrame:
     """Mean over seeds and the 95% Student-t interval ``mean ± t_{0.975, n-1} s / sqrt(n)``.
@@ -211,3 +191,69 @@ def default_figures(runs: Sequence[str]) -> dict[str, dict[str, Any]]:
         }
         for run in runs
     }
+
+
+def _join(items: Sequence[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _privatizer_text(study: Any, name: str) -> str:
+    """One privatizer of a study in words: protocol, released attributes, splits, test rows."""
+    p = study.privatizer(name)
+    if name == "none":
+        return "the non-private baseline (every sensitive attribute in the clear, ε = ∞)"
+    what = {"all": "every sensitive attribute", "group": "the group attribute"}.get(
+        p.attributes if isinstance(p.attributes, str) else "", None
+    ) or _join(list(p.attributes))
+    if not p.private:
+        return f"{label('privatizer', name)} ({what} in the clear, ε = ∞)"
+    parts = [f"{label('protocol', p.protocol)} on {what} of the training rows"]
+    if p.attributes != "group" and len(p.budget_splits) > 1:
+        parts.append("budget split " + " or ".join(label("budget_split", b)
+                                                    for b in p.budget_splits))  # fmt: skip
+    parts.append("test rows released too" if p.test == "privatized" else "test rows clean")
+    return f"{label('privatizer', name)} ({'; '.join(parts)})"
+
+
+def _learner_text(study: Any, name: str) -> str:
+    lr = study.learners[name]
+    if lr.method == "none":
+        return label("model", lr.model)
+    return f"{label('method', lr.method)} on {label('model', lr.model)}"
+
+
+def study_caption(study: Any, name: str) -> str:
+    """The report's caption of figure ``name`` of ``study`` (a :class:`fairldp.config.Study`):
+    the spec's caption (or its kind's description), the attribute fairness is measured on,
+    and the fixed choices of the runs it draws (datasets, privatizers, representations,
+    learners, budgets, seeds)."""
+    fig = study.figures[name].figure
+    runs = [r for r in study.runs if not fig.runs or r.name in fig.runs]
+    datasets = list(dict.fromkeys(d for r in runs for d in r.datasets))
+    groups = {d: study.group(d) for d in datasets}
+    if len(set(groups.values())) == 1:
+        on = next(iter(groups.values()), "")
+    else:
+        on = _join([f"{a} ({label('dataset', d)})" for d, a in groups.items()])
+    text = [fig.caption or fig.describe(),
+            f"Fairness is measured on the true attribute {on} of the test rows, utility on "
+            "the clean test labels."]  # fmt: skip
+    for r in runs:
+        eps = _join([f"{e:g}" for e in r.epsilons])
+        facts = [
+            "dataset" + ("s " if len(r.datasets) > 1 else " ")
+            + _join([label("dataset", d) for d in r.datasets]),
+            "privatizer" + ("s " if len(r.privatizers) > 1 else " ")
+            + _join([_privatizer_text(study, p) for p in r.privatizers]),
+            "representation" + ("s " if len(r.representations) > 1 else " ")
+            + _join([label("representation", v) for v in r.representations]),
+            "learner" + ("s " if len(r.learners) > 1 else " ")
+            + _join([_learner_text(study, n) for n in r.learners]),
+            f"ε = {eps}",
+            f"{len(r.seeds)} seed" + ("s" if len(r.seeds) > 1 else ""),
+        ]
+        text.append(f"Run {r.name}: " + "; ".join(facts) + ".")
+    if fig.files:
+        text.append(f"One file per {_join([label(a) for a in fig.files])}.")
+    return " ".join(text)
