@@ -56,18 +56,21 @@ class PredictionAudit(Audit):
 
 class RepresentationAudit(Audit):
     scope: ClassVar[str] = "representation"
+    #: whether :meth:`values` reads the TRUE group of the training rows (else it gets None)
+    uses_training_groups: ClassVar[bool] = True
 
     @abstractmethod
     def values(
         self,
         train: pd.DataFrame,
         test: pd.DataFrame,
-        a_train: np.ndarray,
+        a_train: np.ndarray | None,
         a_test: np.ndarray,
         numeric: Sequence[str],
         random_state: int,
     ) -> dict[str, float]:
-        """Metric values of one representation (features of the training and test rows)."""
+        """Metric values of one representation (features of the training and test rows;
+        ``a_train`` None unless :attr:`uses_training_groups`)."""
 
 
 #: audit name -> :class:`Audit` instance
@@ -120,12 +123,13 @@ class Leakage(RepresentationAudit):
     test rows, seed ``random_state``; the training rows, in-sample for the map, are unused)."""
 
     name = "leakage"
+    uses_training_groups = False
 
     def values(
         self,
         train: pd.DataFrame,
         test: pd.DataFrame,
-        a_train: np.ndarray,
+        a_train: np.ndarray | None,
         a_test: np.ndarray,
         numeric: Sequence[str],
         random_state: int,

@@ -20,8 +20,8 @@ Which stage reads which true values (the whole boundary):
   ``z`` = the true group): a deployed model sees a person's own data;
 - ``represent`` and ``learn`` read only released tables (:func:`require_released` refuses a
   table with a raw sensitive column or without a ledger). They fit on training rows only;
-- ``evaluate`` and the ``leakage`` audit read the true group attribute of the test rows (and,
-  for leakage, of the training rows, to train the attacker) and the clean labels: they measure,
+- ``evaluate`` and the ``leakage`` audit read the true group attribute of the test rows and
+  the clean labels (the leakage attacker is cross-fitted on the test rows): they measure,
   they do not train models that are deployed.
 
 The non-private baseline (protocol ``none``) releases the raw values one-hot, in the same

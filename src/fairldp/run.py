@@ -8,10 +8,12 @@ What ``make reproduce`` runs. In order:
 2. a stale Snakemake lock left by a hard kill is removed when no Snakemake works in the
    same folder (on Linux; elsewhere, when none runs on the machine);
 3. Snakemake runs the study with ``--rerun-incomplete`` (outputs of interrupted jobs are
-   redone); its full output goes to ``{results}/logs/snakemake/{time}.log`` and the terminal
-   gets one line per finished stage family (jobs done / jobs planned, elapsed time), a
-   progress line at most every ``--heartbeat`` seconds while a family runs, and, on failure,
-   the failed rule, its log file and the last lines of that log;
+   redone; artifacts of an earlier complete run that were deleted are named as targets, so
+   that they and what depends on them are rebuilt); its full output goes to
+   ``{results}/logs/snakemake/{time}.log`` and the terminal gets one line per finished stage
+   family (jobs done / jobs planned, elapsed time), a progress line at most every
+   ``--heartbeat`` seconds while a family runs, and, on failure, the failed rule, its log
+   file and the last lines of that log;
 4. the HTML report is built (``{results}/report.html``);
 5. a closing message gives the paths of the report, the metrics table, the figures and the
    provenance, and the size of ``{results}``.
@@ -231,17 +233,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     logdir.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     log_path = logdir / f"{stamp}.log"
+    # Snakemake rebuilds a deleted intermediate only if a consumer is out of date: name the
+    # missing artifacts of an earlier run as targets, so that they and their consumers rerun
+    from fairldp.verify import expected_artifacts
+
+    targets = []
+    if (results / "metrics.parquet").exists():
+        targets = [str(Path(study.results) / rel) for rel, _ in expected_artifacts(study)
+                   if not (results / rel).exists()]  # fmt: skip
     snakemake = [sys.executable, "-m", "snakemake", "--snakefile", args.snakefile,
                  "--directory", args.directory, "--configfile", args.configfile]  # fmt: skip
     progress = Progress(heartbeat=args.heartbeat)
     progress.say(f"study {study.study!r} ({args.configfile}) on {args.cores} cores; "
                  f"full Snakemake log: {log_path}")  # fmt: skip
+    if targets:
+        progress.say(f"{len(targets)} artifacts of an earlier run are missing (e.g. "
+                     f"{targets[0]}): rebuilding them and what depends on them")  # fmt: skip
     with open(log_path, "w") as log:
         if not _snakemake_running(args.directory):
             subprocess.run([*snakemake, "--unlock", "--cores", "1"], stdout=log,
                            stderr=subprocess.STDOUT, check=False)  # fmt: skip
-        code = _stream([*snakemake, "--cores", str(args.cores), "--rerun-incomplete", *extra],
-                       log, progress)  # fmt: skip
+        code = _stream([*snakemake, "--cores", str(args.cores), "--rerun-incomplete", *extra,
+                        *(["all", *targets] if targets else [])], log, progress)  # fmt: skip
         if code != 0:
             for rule, rule_log in progress.failed:
                 where = f"; its log: {rule_log}" if rule_log else ""

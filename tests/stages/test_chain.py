@@ -45,7 +45,8 @@ def chain(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) -> dict[str, 
             ("naive", out["naive"], NAIVE, "lr", LR)]  # fmt: skip
     for rep_name, path, rep, learner_name, learner in jobs:
         p = d / f"pred_{rep_name}_{learner_name}.parquet"
-        learn("german", str(path), str(p), "g", "1", rep_name, rep, learner_name, learner, SEEDS)
+        learn("german", str(path), str(p), "g", "1", rep_name, rep, learner_name, learner, SEEDS,
+              release=str(out["release"]))  # fmt: skip
         out[f"pred_{rep_name}_{learner_name}"] = p
     out["eval_lr"] = d / "eval_lr.parquet"
     evaluate("german", [str(out["pred_identity_lr"]), str(out["pred_naive_lr"])],
@@ -55,7 +56,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) -> dict[str, 
     arts = [{"name": "naive", "representation": NAIVE, "seeds": SEEDS},
             {"name": "deconv", "representation": DECONV, "seeds": SEEDS}]
     leakage("german", [str(out["naive"]), str(out["deconv"])], str(out["split"]),
-            str(out["leak"]), "g", "1", "sex", arts)  # fmt: skip
+            str(out["leak"]), "g", "1", "sex", arts, release=str(out["release"]))  # fmt: skip
     return out
 
 
@@ -70,6 +71,17 @@ def test_represented_table(chain: dict[str, Path]) -> None:
     # the group's report block is no feature of a repair; the other released attribute's is
     assert "sex=female" not in meta["features"] and "age_group=over_25" in meta["features"]
     assert set(rep["amount"]) == {0.0, 1.0} and set(rep["budget_split"]) == {"uniform", "k_based"}
+    # only the features the repair changed are stored; the others are read from the release
+    assert set(meta["features"]) - set(meta["from_release"]) == set(meta["numeric"])
+    assert set(rep.columns) & set(meta["features"]) == set(meta["numeric"])
+    with pytest.raises(ValueError, match="pass release="):
+        next(iter_features(str(chain["naive"]), "german", NAIVE, [0]))
+    block = next(iter_features(str(chain["naive"]), "german", NAIVE, [0],
+                               release=str(chain["release"])))  # fmt: skip
+    plain = next(iter_features(str(chain["release"]), "german", IDENTITY, [0]))
+    assert list(block.train.columns) == meta["features"]
+    kept = meta["from_release"]
+    assert block.train[kept].equals(plain.train[kept]) and block.test[kept].equals(plain.test[kept])
     # amount 0 leaves the numeric features as released
     zero = rep[rep["amount"] == 0.0]
     rel = read_parquet(chain["release"])
@@ -236,9 +248,14 @@ def test_every_representation_kind_runs_in_the_chain(
     rep = read_parquet(out)
     features = rep.attrs["fairldp"]["features"]
     assert not {"sex=female", "sex=male"} & set(features)  # never the group's reports
-    x = rep[features].to_numpy(float)
+    blocks = list(iter_features(str(out), "german", representation, [0],
+                                release=str(chain["release"])))  # fmt: skip
+    x = np.vstack([np.vstack([b.train[features].to_numpy(float), b.test[features].to_numpy(float)])
+                   for b in blocks])  # fmt: skip
     assert np.isfinite(x).all() and len(rep) == 2 * 1000  # two budget splits, all rows
-    learn("german", str(out), str(pred), "g", "1", "r", representation, "lr", LR, [0])
+    assert len(x) == len(rep)
+    learn("german", str(out), str(pred), "g", "1", "r", representation, "lr", LR, [0],
+          release=str(chain["release"]))  # fmt: skip
     assert read_parquet(pred)["y_pred"].isin([0, 1]).all()
 
 

@@ -69,6 +69,7 @@ rule represent:
 rule learn:
     input:
         features=learn_input,
+        release=path("privatized"),
     output:
         out=path("predictions"),
     log:
@@ -104,6 +105,7 @@ rule learn:
 rule leakage:
     input:
         features=leakage_inputs,
+        release=path("privatized"),
         split=path("split"),
     output:
         out=path("leakage"),

@@ -129,21 +129,27 @@ def leakage(
     eps: str,
     attribute: str,
     artifacts: Sequence[Mapping[str, Any]],
+    release: str | None = None,
 ) -> None:
     """The leakage audit of every representation of a cell: an attacker for the TRUE
-    ``attribute`` trained on the training rows, scored on the test rows (random state
+    ``attribute`` cross-fitted on the test rows (random state
     ``derive_int_seed(seed, "leakage")``). ``artifacts``: per representation, its ``name``,
-    ``representation`` (resolved parameters) and ``seeds``, in the order of ``features``."""
+    ``representation`` (resolved parameters) and ``seeds``, in the order of ``features``;
+    ``release``: the cell's release (the features the representations kept)."""
     audit = AUDITS.get("leakage")
     with timed("leakage"):
-        truth = _truth(split, dataset, attribute, part=None).set_index(["part", "seed", "row_id"])
+        parts = ["train", "test"] if audit.uses_training_groups else ["test"]
+        truth = _truth(split, dataset, attribute, part=None)
+        truth = truth[truth["part"].isin(parts)].set_index(["part", "seed", "row_id"])
         done: dict[str, dict[str, float]] = {}
         rows = []
         for path, art in zip(features, artifacts, strict=True):
-            for block in iter_features(path, dataset, art["representation"], art["seeds"]):
+            made_for = {"privatizer": privatizer, "epsilon": eps}
+            for block in iter_features(path, dataset, art["representation"], art["seeds"],
+                                       made_for, release):  # fmt: skip
                 digest = _digest(block)
                 if digest not in done:
-                    a = {p: _true_groups(truth, p, block.seed, ids)
+                    a = {p: _true_groups(truth, p, block.seed, ids) if p in parts else None
                          for p, ids in (("train", block.train_ids), ("test", block.test_ids))}
                     done[digest] = audit.values(block.train, block.test, a["train"], a["test"],
                                                 block.numeric,

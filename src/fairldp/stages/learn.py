@@ -81,12 +81,15 @@ def learn(
     learner_name: str,
     learner: Mapping[str, Any],
     seeds: list[int],
+    release: str | None = None,
 ) -> None:
-    """Fit ``learner`` on every (budget split, seed, amount) of the block."""
+    """Fit ``learner`` on every (budget split, seed, amount) of the block (``release``: the
+    release the representation was fitted on, for the features it kept)."""
     with timed("learn"):
         frames = []
         made_for = {"privatizer": privatizer, "epsilon": eps}
-        for block in iter_features(features, dataset, representation, seeds, made_for):
+        for block in iter_features(features, dataset, representation, seeds, made_for,
+                                   release):  # fmt: skip
             score, pred = fit_predict(block, dataset, learner)
             frames.append(pd.DataFrame({
                 "budget_split": block.budget_split,
@@ -102,6 +105,10 @@ def learn(
         meta = {"dataset": dataset, "privatizer": privatizer, "epsilon": eps,
                 "representation": representation_name, "learner": learner_name,
                 "learner_params": dict(learner), "seeds": list(seeds)}  # fmt: skip
-        write_parquet(pd.concat(frames, ignore_index=True), out, meta=meta)
+        # sorted by row within each (budget split, seed, amount): evaluate joins on the keys,
+        # and sorted row ids cost a few bits each
+        table = pd.concat(frames, ignore_index=True)
+        table = table.sort_values(["budget_split", "seed", "amount", "row_id"], kind="stable")
+        write_parquet(table.reset_index(drop=True), out, meta=meta)
         log.info("learned %s (%s) on %s/%s/eps%s/%s: seeds %s", learner_name,
                  learner["method"], dataset, privatizer, eps, representation_name, list(seeds))

@@ -5,9 +5,10 @@ kinds only; stateless ones are applied where they are read, :func:`iter_features
 ``budget_split``, ``part``, ``seed``, ``row_id``, ``y`` (int8), ``amount`` (float64; NaN for
 kinds without amounts), ``z`` (int16, the decoded group, if released), then the features
 (float32 unless the kind keeps the released dtypes; one-hot blocks stored as codes, see
-:mod:`fairldp.io`). Metadata: the release's (``ledger``,
-``group``, ...), ``representation`` (the resolved parameters), ``features``, ``numeric`` (the
-features that are numeric: the leakage audit's second view).
+:mod:`fairldp.io`) except those equal to the release's own in every row (metadata
+``from_release``), which :func:`iter_features` takes from the release. Metadata: the
+release's (``ledger``, ``group``, ...), ``representation`` (the resolved parameters),
+``features``, ``numeric`` (the features that are numeric: the leakage audit's second view).
 
 Reads only released tables: :func:`fairldp.privacy.require_released` refuses anything else.
 """
@@ -142,26 +143,43 @@ def represent(
         expect = {"privatizer": privatizer, "epsilon": eps, "seeds": list(seeds)}
         table, meta = load_release(release, dataset, expect)
         frames, features, numeric = [], None, None
+        unchanged: set[str] | None = None  # features equal to the release's own, everywhere
         for (_, seed), part, layout, groups in _blocks(table, meta, dataset, seeds):
             rs = derive_int_seed(int(seed), "represent", dataset, rep.kind)
+            plain = _released_features(part, layout, groups)
             for fitted in rep.fit_transform(part["train"], part["test"], layout, groups,
                                             part["train"]["y"].to_numpy(), rs):  # fmt: skip
                 for name, x in (("train", fitted.train), ("test", fitted.test)):
                     head = part[name][[*HEAD, *(["z"] if groups is not None else [])]]
                     head = head.assign(amount=np.nan if fitted.amount is None else fitted.amount)
                     frames.append(pd.concat([head, x.reset_index(drop=True)], axis=1))
+                    same = {c for c in x.columns if c in plain[name].columns and np.array_equal(
+                        x[c].to_numpy(np.float64), plain[name][c].to_numpy(np.float64))}
+                    unchanged = same if unchanged is None else unchanged & same
                 features = list(fitted.train.columns)
                 numeric = [c for c in layout.numeric if c in features]
         if not frames:
             raise ValueError(f"{release}: no rows for seeds {seeds}")
+        from_release = [c for c in features or [] if c in (unchanged or set())]
         out_meta = {**meta, "representation": dict(representation), "features": features,
-                    "numeric": numeric, "seeds": list(seeds)}  # fmt: skip
-        table = pd.concat(frames, ignore_index=True)
+                    "numeric": numeric, "seeds": list(seeds),
+                    "from_release": from_release}  # fmt: skip
+        table = pd.concat(frames, ignore_index=True).drop(columns=from_release)
         # float32 features: 7 significant digits, beyond the precision of any raw feature
-        floats = [c for c in features or [] if table[c].dtype == np.float64]
+        floats = [c for c in features or [] if c in table and table[c].dtype == np.float64]
         table[floats] = table[floats].astype(np.float32)
         write_parquet(table, out, meta=out_meta)
         log.info("represented %s with %s: %d features", dataset, rep.kind, len(features or []))
+
+
+def _released_features(
+    part: Mapping[str, pd.DataFrame], layout: Layout, groups: Groups | None
+) -> dict[str, pd.DataFrame]:
+    """The features of the release itself (the stateless identity representation)."""
+    (fitted,) = build_representation({"kind": "identity"}).fit_transform(
+        part["train"], part["test"], layout, groups, part["train"]["y"].to_numpy(), 0)
+    return {"train": fitted.train.reset_index(drop=True),
+            "test": fitted.test.reset_index(drop=True)}  # fmt: skip
 
 
 def iter_features(
@@ -170,10 +188,13 @@ def iter_features(
     representation: Mapping[str, Any],
     seeds: list[int],
     expect: Mapping[str, Any] | None = None,
+    release: str | None = None,
 ) -> Iterator[Block]:
     """The feature blocks of a represented artifact, or of a release under a stateless
     representation (computed here), for the given seeds; ``expect``: the keys (privatizer,
-    epsilon) the artifact must have been made for."""
+    epsilon) the artifact must have been made for. A represented artifact stores only the
+    features its representation changed; the others (metadata ``from_release``) are those of
+    the ``release`` it was fitted on, read from there (same rows, same order)."""
     rep = build_representation(representation)
     expect = {**(expect or {}), "seeds": list(seeds)}
     if rep.stateless:
@@ -186,6 +207,15 @@ def iter_features(
         if meta.get("representation") != dict(representation):
             raise ValueError(f"{path} holds representation {meta.get('representation')}, not "
                              f"{dict(representation)}")  # fmt: skip
+    plain: dict[tuple[str, int], dict[str, pd.DataFrame]] = {}
+    if not rep.stateless and meta.get("from_release"):
+        if release is None:
+            raise ValueError(f"{path} keeps features {meta['from_release'][:3]}... in its "
+                             "release: pass release=")  # fmt: skip
+        rel, rel_meta = load_release(release, dataset, expect)
+        for (b, sd), part, layout, groups in _blocks(rel, rel_meta, dataset, seeds):
+            plain[(b, int(sd))] = {**_released_features(part, layout, groups),
+                                   "ids": {p: part[p]["row_id"].to_numpy() for p in part}}
     for key, part, layout, groups in _blocks(table, meta, dataset, seeds, not rep.stateless):
         budget_split, seed = key[0], int(key[1])
         group_reports = list(layout.reports.get(layout.group, ())) if layout.group else []
@@ -196,6 +226,13 @@ def iter_features(
             numeric = list(layout.numeric)
         else:
             features = meta["features"]
+            if plain:
+                base = plain[(budget_split, seed)]
+                for p in ("train", "test"):
+                    if not np.array_equal(base["ids"][p], part[p]["row_id"].to_numpy()):
+                        raise ValueError(f"{path} and {release}: the {p} rows of seed {seed} "
+                                         "differ; the artifact was not made from this release")
+                    part[p] = pd.concat([part[p], base[p][meta["from_release"]]], axis=1)
             train, test = part["train"][features], part["test"][features]
             amount = None if pd.isna(key[2]) else float(key[2])
             numeric = list(meta["numeric"])
