@@ -32,6 +32,7 @@ from fairldp.fair import METHODS, NoiseModel
 from fairldp.ldp import get_protocol
 from fairldp.repair import (
     CorrelationRemoverRepair,
+    GroupPosterior,
     LearnedFairRepresentation,
     OTRepair,
     QuantileRepair,
@@ -64,6 +65,8 @@ TRANSFORMERS = {
     "LearnedFairRepresentation": LearnedFairRepresentation(
         n_prototypes=3, max_iter=20, random_state=0
     ),
+    # EM posteriors P(A | z, x) from the privatized group (the most general of its methods)
+    "GroupPosterior": GroupPosterior("posterior", transition=_NM.T, n_iter=3),
 }
 
 

@@ -194,28 +194,72 @@ def test_invalid_prior():
         NoiseModel(get_protocol("grr", 1.0, 3), prior=[0.5, 0.5, 0.0])
 
 
-def test_lh_bucket_statistics_two_ways(monkeypatch):
-    # B[a, z] = E[1[H(a) = H(z)] / N_z] by per-bucket matrix products (small g) and by
-    # within-bucket pairs (large g) agree; B is symmetric with rows summing to one
-    # (sum_z 1[H(a) = H(z)] / N_z = 1) and trace E[#non-empty buckets] <= min(g, k)
+def _b_by_patterns(k: int, g: int) -> np.ndarray:
+    """Reference ``B[a, z] = E[1[H(a) = H(z)] / N_z]`` by enumerating every hash pattern
+    (:func:`noise._lh_patterns`: floor patterns x hash offsets), as the former implementation
+    did: ``sum_patterns weight * 1[L_a = L_z] / N_z``."""
     from fairldp.fair import noise
 
-    for k, g in [(9, 3), (16, 5), (12, 2)]:
-        gemm = noise._lh_random_b.__wrapped__(k, g)
-        monkeypatch.setattr(noise, "_LH_GEMM_MAX_G", 0)
-        pairs = noise._lh_random_b.__wrapped__(k, g)
-        monkeypatch.undo()
-        np.testing.assert_allclose(gemm, pairs, atol=1e-14)
-        np.testing.assert_allclose(gemm, gemm.T, atol=1e-15)
-        np.testing.assert_allclose(gemm.sum(axis=1), 1.0, atol=1e-12)
-        assert 1.0 < np.trace(gemm) <= min(g, k)
+    b = np.zeros((k, k))
+    for labels, wt in noise._lh_patterns(k, g):
+        same = labels[:, :, None] == labels[:, None, :]  # (pattern, a, z)
+        b += np.einsum("m,maz->az", wt, same / same.sum(axis=1)[:, None, :])
+    return b
+
+
+@pytest.mark.parametrize("k", [2, 3, 5, 8, 12, 17])
+@pytest.mark.parametrize("g", [2, 3, 4, 5, 8, 21, 56, 404])
+def test_lh_bucket_statistics_match_pattern_enumeration(k, g):
+    # the rotation form (no enumeration) agrees with the enumeration of the hash patterns
+    from fairldp.fair import noise
+
+    b = noise._lh_random_b.__wrapped__(k, g)
+    np.testing.assert_allclose(b, _b_by_patterns(k, g), rtol=0, atol=1e-12)
+    # symmetric, centrosymmetric (v -> k-1-v), rows sum to one, 1 < E[#non-empty] <= min(g, k)
+    np.testing.assert_allclose(b, b.T, atol=1e-15)
+    np.testing.assert_allclose(b, b[::-1, ::-1], atol=1e-15)
+    np.testing.assert_allclose(b.sum(axis=1), 1.0, atol=1e-12)
+    assert 1.0 < np.trace(b) <= min(g, k) + 1e-12
+
+
+@pytest.mark.parametrize("g", [3, 2982, 10**6, 2**31 - 2])
+def test_lh_bucket_statistics_closed_form_for_two_values(g):
+    # k = 2: the two values collide with probability 1/g, then each bucket has N = 2
+    from fairldp.fair import noise
+
+    c = 1.0 / (2 * g)
+    np.testing.assert_allclose(
+        noise._lh_random_b.__wrapped__(2, g), [[1 - c, c], [c, 1 - c]], rtol=1e-13, atol=0
+    )
+
+
+def test_lh_random_ties_at_large_g_match_monte_carlo():
+    # OLH at eps = 4 (g = 56) on k = 30 values: T from the rotation form against decoded
+    # frequencies of the real hash family (where the former enumeration took seconds)
+    k, n_per = 30, 20_000
+    proto = get_protocol("olh", 4.0, k)
+    t = transition_matrix(proto)
+    rng = np.random.default_rng(2024)
+    x = np.repeat(np.arange(k), n_per)
+    z = decode(proto, proto.perturb(x, rng), rng=rng)
+    f = np.bincount(x * k + z, minlength=k * k).reshape(k, k) / n_per
+    se = np.sqrt(t * (1 - t) / n_per)
+    assert np.max(np.abs(f - t) / se) < 5.0  # 900 cells: 5 SE
 
 
 def test_lh_size_limit_is_a_clear_error():
-    # OLH at eps = 8 has g = 2982 buckets: the exact integration over the hash family is
-    # refused up front, naming the sizes and the limit
+    # the pipeline's decoding (tie_break="random") at Adult's age domain for every eps: OLH at
+    # eps = 8 has g = 2982 buckets (the former enumeration refused it)
+    nm = NoiseModel(get_protocol("olh", 8.0, 74))
+    np.testing.assert_allclose(nm.T.sum(axis=1), 1.0, atol=1e-12)
+    assert np.all(np.argmax(nm.T, axis=1) == np.arange(74))
+    # tie_break="smallest" still enumerates the hash patterns: refused up front, naming the
+    # sizes and the limit
     with pytest.raises(NoiseModelError, match=r"k=74, g=2982\).*above the limit"):
-        NoiseModel(get_protocol("olh", 8.0, 74))
+        NoiseModel(get_protocol("olh", 8.0, 74), tie_break="smallest")
+    # random ties beyond the work limit (~0.3 k^4 for g = 2): refused before any work
+    with pytest.raises(NoiseModelError, match=r"blh .*k=1000, g=2, tie_break='random'.*limit"):
+        NoiseModel(get_protocol("blh", 1.0, 1000))
     # eps >= ln(2^31 - 1): g = P and the hash is injective on the domain (no limit): the
     # report is the own bucket (p), another value's (q each) or one of the g - k empty ones
     # (q each, decoded uniformly): T = (p - q) I + q g / k

@@ -45,6 +45,16 @@ LH_TEST_LIMIT = 1 << 23
 
 
 @contextmanager
+def _lh_limits() -> Iterator[None]:
+    """Both work limits of the local-hashing noise model lowered to ``LH_TEST_LIMIT``."""
+    with (
+        mock.patch.object(noise, "_LH_MAX_ENTRIES", LH_TEST_LIMIT),
+        mock.patch.object(noise, "_LH_MAX_COST", LH_TEST_LIMIT),
+    ):
+        yield
+
+
+@contextmanager
 def strict() -> Iterator[None]:
     """Any overflow, invalid operation, division by zero or warning is an error."""
     with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise"):
@@ -183,17 +193,19 @@ def _check_t(t: np.ndarray, k: int) -> None:
 @example(name="the", eps=1e-6, k=1000, tie_break="random")
 @example(name="blh", eps=1000.0, k=5, tie_break="random")
 @example(name="olh", eps=1000.0, k=5, tie_break="smallest")
+@example(name="olh", eps=8.0, k=74, tie_break="random")  # Adult's age, g = 2982
+@example(name="blh", eps=1.0, k=1000, tie_break="random")  # refused up front
 @example(name="she", eps=1000.0, k=1000, tie_break="smallest")
 def test_transition_matrices_are_stochastic(name: str, eps: float, k: int, tie_break: str) -> None:
     pr = get_protocol(name, eps, k)
-    if name in ("blh", "olh"):
-        k = min(k, 30)  # the exact hash-family integration grows like g k^4
+    if name in ("blh", "olh") and tie_break == "smallest":
+        k = min(k, 30)  # the hash-pattern enumeration grows like g k^4
         pr = get_protocol(name, eps, k)
-    with strict(), mock.patch.object(noise, "_LH_MAX_ENTRIES", LH_TEST_LIMIT):
+    with strict(), _lh_limits():
         try:
             t = transition_matrix(pr, tie_break=tie_break)
-        except NoiseModelError as err:  # only the documented size limit of local hashing
-            assert name == "olh" and "above the limit" in str(err), err
+        except NoiseModelError as err:  # only the documented work limits of local hashing
+            assert name in ("blh", "olh") and "above the limit" in str(err), err
             return
     _check_t(t, k)
 
@@ -209,7 +221,7 @@ def test_transition_matrices_with_a_prior(
     name: str, eps: float, k: int, weights: list[float]
 ) -> None:
     prior = np.array(weights[:k])
-    with strict(), mock.patch.object(noise, "_LH_MAX_ENTRIES", LH_TEST_LIMIT):
+    with strict(), _lh_limits():
         try:
             t = transition_matrix(get_protocol(name, eps, k), prior, tie_break="smallest")
         except NoiseModelError as err:  # only the documented size limit of local hashing
@@ -225,7 +237,7 @@ def test_transition_matrices_with_a_prior(
 def test_noise_model_builds_or_says_why(name: str, eps: float, k: int, seed: int) -> None:
     pr = get_protocol(name, eps, k)
     try:
-        with strict(), mock.patch.object(noise, "_LH_MAX_ENTRIES", LH_TEST_LIMIT):
+        with strict(), _lh_limits():
             nm = NoiseModel(pr)
     except NoiseModelError as err:  # ill-conditioned at small eps, or the LH size limit
         assert "ill-conditioned" in str(err) or "above the limit" in str(err), err

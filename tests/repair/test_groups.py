@@ -75,16 +75,19 @@ def test_deconvolution_recovers_group_means_naive_does_not() -> None:
 def test_posterior_rows() -> None:
     a, x, z, t = _data(3000)
     for method in ("posterior", "deconvolution"):
-        gp = GroupPosterior(method, 2, t).fit(z, x)
-        r = gp.predict(z, x)
+        gp = GroupPosterior(method, 2, t).fit(x, sensitive_features=z)
+        r = gp.predict_proba(x, sensitive_features=z)
         np.testing.assert_allclose(r.sum(axis=1), 1.0)
         # X is informative: the posterior of the true group beats the label-only P(A | z)
-        r0 = GroupPosterior(method, 2, t).fit(z).predict(z)
+        r0 = GroupPosterior(method, 2, t).fit(None, sensitive_features=z)
+        r0 = r0.predict_proba(None, sensitive_features=z)
         assert r[np.arange(a.size), a].mean() > r0[np.arange(a.size), a].mean() + 0.05
     # label-only posterior is pi_a T[a, z] normalised
-    gp = GroupPosterior("posterior", 2, t).fit(z)
+    gp = GroupPosterior("posterior", 2, t).fit(None, sensitive_features=z)
     expect = gp.pi_ * t[:, z].T
-    np.testing.assert_allclose(gp.predict(z), expect / expect.sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(
+        gp.predict_proba(None, sensitive_features=z), expect / expect.sum(axis=1, keepdims=True)
+    )
 
 
 def test_project_rows_simplex_matches_1d() -> None:
@@ -111,3 +114,47 @@ def test_bad_inputs() -> None:
         group_weights(z, t, "posterior", np.full(z.size, np.nan))
     with pytest.raises(ValueError, match="rows"):
         group_weights(z, t, "posterior", x[:10])
+
+
+def test_group_posterior_is_a_sklearn_transformer() -> None:
+    import sklearn
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from fairldp._sklearn import MissingGroupError
+
+    a, x, z, t = _data(1500)
+    gp = GroupPosterior("posterior", transition=t)  # k from the transition
+    with pytest.raises(NotFittedError):
+        gp.predict_proba(x, sensitive_features=z)
+    with pytest.raises(MissingGroupError, match="sensitive_features"):
+        clone(gp).fit(x, a)  # y is never taken as the group
+    r = gp.fit_transform(x, sensitive_features=z)
+    assert gp.n_groups_ == 2 and gp.n_features_in_ == 2
+    np.testing.assert_allclose(r, gp.predict_proba(x, sensitive_features=z))
+    np.testing.assert_array_equal(gp.predict(x, sensitive_features=z), r.argmax(axis=1))
+    assert list(gp.get_feature_names_out()) == ["groupposterior0", "groupposterior1"]
+    # routed as metadata in a pipeline: the posterior columns become the features
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = make_pipeline(clone(gp), LogisticRegression().set_fit_request(sample_weight=False))
+        pipe.fit(x, a, sensitive_features=z)
+        assert pipe.score(x, a, sensitive_features=z) > 0.8
+    # no features: the label-only posterior, and a refit forgets the former features
+    gp.fit(None, sensitive_features=z)
+    assert not hasattr(gp, "n_features_in_") and gp.model_ is None
+    with pytest.raises(ValueError, match=r"P\(A \| x\) needs X"):
+        gp.prob_a_given_x(x)
+    # parameters are checked at fit, not in __init__
+    for bad, match in [
+        ({"method": "magic"}, "method must be one of"),
+        ({"n_iter": 0}, "n_iter"),
+        ({"C": -1.0}, "C must be"),
+        ({"k": 1, "method": "naive"}, "k must be"),
+        ({"transition": None}, "needs the transition"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            GroupPosterior(**{"transition": t, **bad}).fit(x, sensitive_features=z)
+    with pytest.raises(ValueError, match=r"codes must lie in \[0, 2\)"):
+        GroupPosterior("naive", k=2).fit(x, sensitive_features=z + 1)

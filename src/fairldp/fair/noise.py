@@ -73,10 +73,16 @@ MAX_CONDITION = 1e4
 
 #: entries (hash pattern x value) handled at once in the LH computation
 _LH_CHUNK = 1 << 21
-#: refuse the exact LH computation beyond this many (hash pattern x value) entries in total
-#: (a few minutes of CPU at most); e.g. OLH at k = 74 is feasible up to g ~ 470 buckets
-#: (eps ~ 6.1), BLH up to k ~ 290
+#: refuse the exact LH computation with ``tie_break="smallest"`` beyond this many (hash
+#: pattern x value) entries in total (a few minutes of CPU at most); e.g. OLH at k = 74 is
+#: feasible up to g ~ 470 buckets (eps ~ 6.1), BLH up to k ~ 290
 _LH_MAX_ENTRIES = 1 << 31
+#: refuse the exact LH computation with ``tie_break="random"`` beyond this estimated work
+#: (:func:`_lh_random_cost`; one to two minutes of CPU at most): BLH up to k ~ 285, OLH at
+#: k = 1000 from eps ~ 5.2 (k = 74: any eps, < 0.3 s)
+_LH_MAX_COST = 1 << 31
+#: (interval x class x candidate) entries handled at once by :func:`_lh_random_b` (in cache)
+_LH_RANDOM_CHUNK = 1 << 16
 #: SHE with a non-uniform prior: largest domain size of the quadrature (its cost grows ~k^4)
 _SHE_PRIOR_MAX_K = 24
 #: reports decoded at once, in (report x value) entries
@@ -394,48 +400,142 @@ def _buckets(labels: NDArray[np.int64], rank: NDArray[np.int64]):
     return order, sl, start, gid, size
 
 
-#: largest g for which :func:`_lh_random_b` uses one indicator matrix product per bucket
-_LH_GEMM_MAX_G = 16
+@functools.lru_cache(maxsize=8)
+def _lh_intervals(k: int, g: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Midpoints and probabilities ``2 (hi - lo)`` of the intervals of ``tau in [0, 1/2]``
+    between consecutive breakpoints ``m / e`` and ``(m g +- 1) / (g e)``, ``1 <= e < k`` (see
+    :func:`_lh_random_b`); the numerators and denominators are exact integers below ``2^53``,
+    so equal fractions give equal floats."""
+    e = np.repeat(np.arange(1, k, dtype=np.int64), np.arange(1, k) // 2 + 1)
+    m = np.concatenate([np.arange(x // 2 + 1, dtype=np.int64) for x in range(1, k)])
+    cand = np.concatenate([m / e, (m * g + 1) / (g * e), (m * g - 1) / (g * e), [0.0, 0.5]])
+    bp = np.unique(cand[(cand >= 0.0) & (cand <= 0.5)])
+    mid, weight = 0.5 * (bp[:-1] + bp[1:]), 2.0 * np.diff(bp)
+    mid.flags.writeable = weight.flags.writeable = False
+    return mid, weight
+
+
+def _lh_random_cost(k: int, g: int) -> float:
+    """Estimated work of :func:`_lh_random_b` in (interval x class x candidate) entries:
+    ``M n min(k/2, 2n + 1)`` with ``M`` intervals and ``n = 1 + 2 (k-1) min(1, 2/g)``
+    candidates on average (within ~10% for ``g <= 56``), plus ``1.25 k^3`` for the intervals
+    near ``tau = m/e`` with small ``e``, where many multiples of ``e`` are near (dominant for
+    large ``g``)."""
+    n = 1.0 + 2.0 * (k - 1) * min(1.0, 2.0 / g)
+    return _lh_intervals(k, g)[0].size * n * min((k + 1) // 2, 2.0 * n + 1.0) + 1.25 * k**3
+
+
+def _lh_check_random(proto: LocalHashing) -> None:
+    k, g = proto.k, proto.g
+    cost = _lh_random_cost(k, g)
+    if cost > _LH_MAX_COST:
+        raise NoiseModelError(
+            f"exact T of {proto.name} (eps={proto.epsilon}, k={k}, g={g}, tie_break='random') "
+            f"would take ~{cost:.3g} (interval, value, candidate) entries, above the limit "
+            f"{_LH_MAX_COST}: available while ~0.3 k^4 (g = 2) ... 1.25 k^3 (large g) stays "
+            "within it, e.g. BLH up to k ~ 285, OLH up to k ~ 340 at eps = 2, ~ 700 at eps = 4, "
+            "and k = 1000 from eps ~ 5.2"
+        )
 
 
 @functools.lru_cache(maxsize=32)
 def _lh_random_b(k: int, g: int) -> NDArray[np.float64]:
     """``B[a, z] = E[1[H(a) = H(z)] / N_z]`` over the hash family (``N_z``: size of z's
-    bucket); it depends on ``(k, g)`` only. Each pattern adds
-    ``sum_buckets (1 / N) 1_bucket 1_bucket^T``: for small ``g`` as ``g`` matrix products
-    ``Y_b^T diag(weight / N_b) Y_b`` of the bucket indicators (one BLAS thread: these small
-    products only lose from threading), for larger ``g`` (most buckets small) by adding
-    ``weight / N`` to every ordered pair of values within each bucket."""
-    from threadpoolctl import threadpool_limits  # a declared dependency
+    bucket); it depends on ``(k, g)`` only, computed without enumerating hash patterns.
 
-    b = np.zeros((k, k))
-    flat = b.reshape(-1)
-    rank = np.arange(k)
-    with threadpool_limits(limits=1, user_api="blas"):
-        for labels, wt in _lh_patterns(k, g):
-            if g <= _LH_GEMM_MAX_G:
-                for bucket in range(g):
-                    y = (labels == bucket).astype(np.float64)
-                    n = y.sum(axis=1)
-                    c = np.divide(wt, n, out=np.zeros_like(wt), where=n > 0)
-                    b += (y.T * c) @ y
-                continue
-            order, _, start, gid, size = _buckets(labels, rank)
-            vals = order.ravel()
-            n_of = size[gid]
-            share = np.repeat(wt, k) / n_of  # weight / N per sorted position
-            flat[:: k + 1] += np.bincount(vals, weights=share, minlength=k)  # diagonal
-            pos = np.flatnonzero(n_of >= 2)  # positions in buckets of two or more
-            if pos.size == 0:
-                continue
-            reps = n_of[pos]
-            first = np.flatnonzero(start.ravel())[gid[pos]]  # their buckets' first positions
-            i = np.repeat(pos, reps)
-            offset = np.arange(i.size) - np.repeat(np.cumsum(reps) - reps, reps)
-            j = np.repeat(first, reps) + offset  # every member of i's bucket
-            keep = j != i
-            i, j = i[keep], j[keep]
-            flat += np.bincount(vals[i] * k + vals[j], weights=share[i], minlength=k * k)
+    With ``s = j + t`` uniform on ``[0, g)`` the labels of :func:`_lh_matrix` are
+    ``(j v + w_v) mod g = floor(u + v s) mod g``: the buckets of the points
+    ``x_v = mu + v tau`` of the unit circle cut into ``g`` arcs of length ``1/g``, with
+    ``(mu, tau)`` uniform on ``[0, 1)^2``. Relative to ``z``, ``rho = frac(g x_z) / g`` is
+    uniform on ``[0, 1/g)`` and independent of ``tau``, and ``z + d`` is in z's bucket iff
+    ``frac(rho + d tau) < 1/g``: with ``delta_d = d tau - round(d tau)``, iff ``|delta_d| < 1/g``
+    and ``rho < b_d = 1/g - delta_d`` (``delta_d >= 0``) or ``rho >= b_d = -delta_d`` (else).
+    So ``N_z(rho) = #{d in [-z, k-1-z] in the bucket}`` is a step function of ``rho`` and
+
+        ``B[z + d, z] = g int_{d in the bucket} 1 / N_z(rho) drho``,
+
+    a prefix (``delta_d >= 0``) or suffix integral of ``1 / N_z`` up to / from ``b_d``. Between
+    consecutive breakpoints ``tau in {m/e, (m +- 1/g)/e : 1 <= e < k}`` (:func:`_lh_intervals`)
+    the near set and the order of the ``b_d`` are fixed and every piece's length is linear in
+    ``tau``, so each interval contributes its width times the value at its midpoint (exact up to
+    rounding: error ~ ``k^2 1e-16``). ``B(tau) = B(1 - tau)`` (``rho -> 1/g - rho``) and
+    ``B[a, z] = B[k-1-a, k-1-z]`` (``v -> k-1-v``), so ``tau <= 1/2`` and ``z < ceil(k/2)``
+    suffice. Per interval with ``c`` near ``|d|`` the ``n = 2c + 1`` candidates are sorted by
+    ``b_d``, ``z`` is grouped into classes of equal candidate sets (``<= 2c + 1``) and the
+    values are range-added to ``B[z + d, z]`` over each class: ``O(n min(k/2, n))``.
+    """
+    mid, weight = _lh_intervals(k, g)
+    inv_g = 1.0 / g
+    d = np.arange(1, k)
+    zh = (k + 1) // 2  # columns z < zh; the others by symmetry
+    width = zh + 1  # difference array over z per signed d (row d + k - 1)
+    diff = np.zeros((2 * k - 1) * width)
+    direct = np.zeros_like(diff)  # values added to single columns
+    diag = 0.0  # intervals where no d != 0 is near: all buckets of z are {z}
+    block = max(1, _LH_CHUNK // k)
+    for s0 in range(0, mid.size, block):
+        x = mid[s0 : s0 + block, None] * d[None, :]
+        delta = x - np.round(x)
+        near = np.abs(delta) < inv_g
+        nn = near.sum(axis=1)
+        w_blk = weight[s0 : s0 + block]
+        diag += float(w_blk[nn == 0].sum())
+        for c in np.unique(nn[nn > 0]).tolist():
+            rows = np.flatnonzero(nn == c)
+            n = 2 * c + 1
+            by_z = 2 * n + 1 >= zh  # fewer z than classes: one class per z
+            step = max(1, _LH_RANDOM_CHUNK // (n * (zh if by_z else 2 * c + 1)))
+            for r0 in range(0, rows.size, step):
+                r = rows[r0 : r0 + step]
+                m_rows = r.size
+                mask = near[r]
+                dd = np.broadcast_to(d, mask.shape)[mask].reshape(m_rows, c)
+                de = delta[r][mask].reshape(m_rows, c)
+                ad = np.abs(de)
+                up = np.where(de > 0, dd, -dd)  # the candidate with delta >= 0 of each +-d
+                # candidates: c with delta >= 0 (b = 1/g - |delta|), c with delta < 0
+                # (b = |delta|), and d = 0 (b = 1/g, always in the bucket)
+                dv = np.concatenate([up, -up, np.zeros((m_rows, 1), np.int64)], axis=1)
+                bv = np.concatenate([inv_g - ad, ad, np.full((m_rows, 1), inv_g)], axis=1)
+                order = np.argsort(bv, axis=1)
+                dv = np.take_along_axis(dv, order, 1)
+                bv = np.take_along_axis(bv, order, 1)
+                pos = (order < c) | (order == n - 1)  # in the bucket for rho < b
+                piece = np.diff(bv, axis=1, prepend=0.0) * g  # P(rho in piece i)
+                if by_z:
+                    zlo = zhi = np.broadcast_to(np.arange(zh), (m_rows, zh))
+                else:  # classes of z between the boundaries |d| and k - |d| of the near d
+                    bnd = np.minimum(np.concatenate([dd, k - dd, np.zeros_like(dd[:, :1])], 1), zh)
+                    bnd.sort(axis=1)
+                    zlo = bnd
+                    zhi = np.concatenate([bnd[:, 1:], np.full_like(bnd[:, :1], zh)], axis=1)
+                lo3 = zlo[:, :, None]
+                mem = (lo3 >= -dv[:, None, :]) & (lo3 < k - dv[:, None, :])  # d in [-z, k-z)
+                # N[i] = #pos members ranked >= i + #neg members ranked < i
+                step_n = mem.view(np.int8) * np.where(pos, -1, 1).astype(np.int8)[:, None, :]
+                cnt = np.cumsum(step_n, axis=2, dtype=np.int16)
+                cnt -= step_n
+                cnt += (mem & pos[:, None, :]).sum(axis=2, dtype=np.int16)[:, :, None]
+                np.maximum(cnt, 1, out=cnt)  # empty classes (zlo = zh) only
+                f = piece[:, None, :] / cnt
+                np.cumsum(f, axis=2, out=f)
+                val = np.where(pos[:, None, :], f, f[:, :, -1:] - f)
+                val *= mem
+                val *= w_blk[r][:, None, None]
+                row = (dv + (k - 1))[:, None, :] * width
+                vals = val.ravel()
+                if by_z:  # one column per class: no range
+                    direct += np.bincount((row + lo3).ravel(), vals, diff.size)
+                    continue
+                diff += np.bincount((row + lo3).ravel(), vals, diff.size)
+                diff -= np.bincount((row + zhi[:, :, None]).ravel(), vals, diff.size)
+    # half[d + k - 1, z] = B[z + d, z] for z < zh
+    half = (np.cumsum(diff.reshape(2 * k - 1, width), axis=1) + direct.reshape(-1, width))[:, :zh]
+    a, z = np.ogrid[:k, :zh]
+    b = np.empty((k, k))
+    b[:, :zh] = half[a - z + (k - 1), z]
+    b[np.arange(zh), np.arange(zh)] += diag
+    b[:, zh:] = b[::-1, : k - zh][:, ::-1]
     b.flags.writeable = False
     return b
 
@@ -464,19 +564,25 @@ def _lh_matrix(
     w.p. ``q``; an empty bucket decodes as ``S = {}``. With ``B`` of :func:`_lh_random_b`:
 
     - ``tie_break="random"`` (uniform over ``S``):
-      ``T[a, z] = (p - q) B[a, z] + q B[z, z] + q (g - trace B) / k``;
-    - ``"smallest"``: per pattern, each bucket's decoded value is the better of its best
-      member (score ``s_in``) and the best value outside it (``s_out``), ties to the smaller
-      index; ``T[a, z] = (p - q) P(D_a = z) + q E[#buckets decoded to z]
+      ``T[a, z] = (p - q) B[a, z] + q B[z, z] + q (g - trace B) / k``, ``B`` from the
+      rotation form of the same hash family, without enumerating patterns (work ~``0.3 k^4``
+      for ``g = 2`` down to ~``1.25 k^3`` for large ``g``; refused beyond ``_LH_MAX_COST``);
+    - ``"smallest"``: enumerating the patterns (:func:`_lh_floor_patterns` times ``j``: work
+      ``g cells(k) k``, refused beyond ``_LH_MAX_ENTRIES``); per pattern, each bucket's
+      decoded value is the better of its best member (score ``s_in``) and the best value
+      outside it (``s_out``), ties to the smaller index;
+      ``T[a, z] = (p - q) P(D_a = z) + q E[#buckets decoded to z]
       + q E[#empty buckets] [z = argmax s_out]``.
     """
     k, g, p, q = proto.k, proto.g, proto.p, proto.q
     idx = np.arange(k)
-    if g < PRIME:
-        _lh_check_size(proto)
     if tie_break == "random":
+        if g < PRIME:
+            _lh_check_random(proto)
         b = np.eye(k) if g == PRIME else _lh_random_b(k, g)
         return (p - q) * b + q * np.diag(b)[None, :] + q * (g - np.trace(b)) / k
+    if g < PRIME:
+        _lh_check_size(proto)
     s_in, s_out = _log_scores(proto, prior)
     rank = np.empty(k, dtype=np.int64)
     rank[np.lexsort((idx, -s_in))] = idx  # best in-score first, ties to the smaller index
@@ -645,7 +751,7 @@ def transition_matrix(
     - UE (SUE, OUE) and THE: closed form from the independent Bernoulli bits;
     - SS: closed form from the uniform-subset combinatorics;
     - BLH/OLH: integration over the universal hash family (exact up to ``O(k^2 / 2^31)``;
-      refused with :class:`NoiseModelError` beyond ``_LH_MAX_ENTRIES``, see :func:`_lh_matrix`);
+      refused with :class:`NoiseModelError` beyond a work limit, see :func:`_lh_matrix`);
     - SHE: closed-form atoms and adaptive quadrature (uniform prior, error < 1e-12), or
       piecewise Gauss-Legendre integration (other priors, ``k <= 24``, error ~1e-14);
     - ADP: that of its inner protocol.

@@ -35,17 +35,23 @@ empirical measure estimates ``mu_a``):
   ``X``, ``r[i, a] ∝ pi_a T[a, z_i]`` (then the weighted measure is still a mixture of the
   ``nu_z``, i.e. biased).
 
-The same models give per-row posteriors ``P(A | z, x)`` for new rows (:class:`GroupPosterior`),
-used to average group maps at transform time.
+The same models give per-row posteriors ``P(A | z, x)`` for new rows (:class:`GroupPosterior`, a
+scikit-learn transformer with the privatized group as ``sensitive_features=``), used to average
+group maps at transform time.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import math
+import numbers
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
 
+from fairldp._sklearn import GroupTransformerMixin, check_sensitive_features
 from fairldp.ldp.estimators import project_simplex
 
 __all__ = [
@@ -208,76 +214,152 @@ class _Logit:
         return out
 
 
-class GroupPosterior:
-    """Per-row group probabilities ``P(A = a | z, x)``, fitted on training rows.
+def _length(s: Any) -> int:
+    """Rows of ``s`` (0 for None or a scalar, which the group check then reports)."""
+    return int(np.shape(s)[0]) if s is not None and np.ndim(s) >= 1 else 0
 
-    - ``"true"`` / ``"naive"``: one-hot of the label.
-    - ``"deconvolution"``: ``∝ T[a, z] P^(A=a | x)`` with ``P^(A | x) = proj(M^T P^(Z | x))``
-      (logistic ``P^(Z | x)``); without ``X``, ``∝ pi_a T[a, z]``.
-    - ``"posterior"``: ``∝ T[a, z] P^(A=a | x)`` with ``P^(A | x)`` fitted by EM
-      (``n_iter`` rounds from ``r ∝ pi_a T[a, z]``); without ``X``, ``∝ pi_a T[a, z]``.
+
+def _infer_k(z: NDArray[Any]) -> int:
+    """``max(z) + 1`` for integer codes, at least 2."""
+    if z.dtype.kind not in "iubf":
+        raise ValueError(f"sensitive_features must hold integer codes, got dtype {z.dtype}")
+    k = int(np.max(z)) + 1 if z.size else 0
+    if k < 2:
+        raise ValueError("need at least 2 groups (codes 0..k-1); pass k or transition to fix k")
+    return k
+
+
+class GroupPosterior(ClassNamePrefixFeaturesOutMixin, GroupTransformerMixin, BaseEstimator):
+    """Per-row group probabilities ``P(A = a | z, x)`` from privatized groups ``z``.
+
+    A scikit-learn transformer: ``fit(X, y=None, *, sensitive_features=z)`` fits the prior
+    ``pi`` and, for ``"deconvolution"`` / ``"posterior"``, a model of ``P(A | x)``;
+    ``transform(X, *, sensitive_features=z)`` (= :meth:`predict_proba`) returns the ``(n, k)``
+    rows ``r[i, a] = P(A = a | z_i, x_i)`` (summing to 1), :meth:`predict` their argmax. ``y``
+    is ignored. ``X=None`` means no features (``P(A | x)`` replaced by ``pi``).
+
+    - ``"true"`` / ``"naive"``: ``r`` is the one-hot of ``z``; ``pi`` the label frequencies.
+    - ``"deconvolution"``: ``r ∝ T[a, z] P^(A=a | x)`` with ``P^(A | x) = proj(M^T P^(Z | x))``
+      (``M = T^{-1}``, logistic ``P^(Z | x)``, rows projected onto the simplex).
+    - ``"posterior"``: ``r ∝ T[a, z] P^(A=a | x)`` with ``P^(A | x)`` a logistic model fitted by
+      EM on the noisy labels (``n_iter`` rounds from ``r ∝ pi_a T[a, z]``).
+
+    With ``T``, ``pi = proj(solve(T^T, p_Z))`` (``p_Z``: frequencies of ``z``); without ``X``,
+    ``r ∝ pi_a T[a, z]``.
 
     Parameters
     ----------
     method : {"true", "naive", "deconvolution", "posterior"}
-    k : int
-        Number of groups.
+    k : int or None
+        Number of groups; None: ``transition``'s size, else ``max(z) + 1``.
     transition : (k, k) array or None
-        Channel ``T``; required for ``"deconvolution"`` and ``"posterior"``.
-    n_iter : int
+        Channel ``T[a, z] = P(Z=z | A=a)``; required for ``"deconvolution"`` and
+        ``"posterior"`` (for the others it only fixes ``k``).
+    n_iter : int >= 1
         EM rounds for ``"posterior"``.
-    C : float
+    C : float > 0
         Inverse L2 penalty of the logistic models.
+
+    Attributes
+    ----------
+    n_groups_ : int
+    transition_ : (k, k) array or None
+        The validated ``T`` (None for ``"true"`` / ``"naive"``).
+    pi_ : (k,) array
+    model_ : fitted model of ``P(Z | x)`` or ``P(A | x)``, or None (no ``X`` or no ``T``).
+    minv_ : (k, k) array, ``T^{-1}`` (``"deconvolution"`` with ``X`` only).
+    n_features_in_, feature_names_in_ : when fitted with ``X``.
     """
+
+    __metadata_request__predict: ClassVar[dict[str, bool]] = {"sensitive_features": True}
+    __metadata_request__predict_proba: ClassVar[dict[str, bool]] = {"sensitive_features": True}
 
     def __init__(
         self,
-        method: str,
-        k: int,
+        method: str = "posterior",
+        k: int | None = None,
         transition: ArrayLike | None = None,
         n_iter: int = 10,
         C: float = 1.0,
     ) -> None:
-        if method not in GROUP_METHODS:
-            raise ValueError(f"groups must be one of {GROUP_METHODS}, got {method!r}")
-        if int(k) < 2:
-            raise ValueError(f"need k >= 2 groups, got {k}")
-        self.method, self.k, self.n_iter, self.C = method, int(k), n_iter, C
-        self.transition = None
-        if method in ("deconvolution", "posterior"):
-            if transition is None:
-                raise ValueError(f"groups={method!r} needs the transition matrix T")
-            self.transition = check_transition(transition, self.k)
+        self.method = method
+        self.k = k
+        self.transition = transition
+        self.n_iter = n_iter
+        self.C = C
 
-    def fit(self, z: ArrayLike, X: ArrayLike | None = None) -> GroupPosterior:
-        """Fit the prior ``pi`` and, if ``X`` is given, the model of ``P(A | x)``."""
-        zz = check_groups(z, self.k, name="g")
+    def _check_params(self) -> None:
+        if self.method not in GROUP_METHODS:
+            raise ValueError(f"method must be one of {GROUP_METHODS}, got {self.method!r}")
+        if not (isinstance(self.n_iter, numbers.Integral) and self.n_iter >= 1):
+            raise ValueError(f"n_iter must be an integer >= 1, got {self.n_iter!r}")
+        if not (isinstance(self.C, numbers.Real) and 0 < self.C < math.inf):
+            raise ValueError(f"C must be a positive finite number, got {self.C!r}")
+        if self.k is not None and not (isinstance(self.k, numbers.Integral) and self.k >= 2):
+            raise ValueError(f"k must be None or an integer >= 2, got {self.k!r}")
+        if self.method in ("deconvolution", "posterior") and self.transition is None:
+            raise ValueError(f"method={self.method!r} needs the transition matrix T")
+
+    def _features(self, X: Any, reset: bool) -> NDArray[np.float64] | None:
+        """``X`` validated by scikit-learn (2-D float, finite), or None (no features)."""
+        if X is None:
+            if reset:  # a refit without features forgets the former ones
+                for attr in ("n_features_in_", "feature_names_in_"):
+                    self.__dict__.pop(attr, None)
+            return None
+        return validate_data(
+            self, X, reset=reset, dtype=np.float64, ensure_min_samples=2 if reset else 1
+        )
+
+    def fit(
+        self, X: Any, y: Any = None, *, sensitive_features: ArrayLike | None = None
+    ) -> GroupPosterior:
+        """Fit ``pi`` and, with ``X`` and ``T`` (``"deconvolution"``, ``"posterior"``), the
+        model of ``P(A | x)``, from the privatized groups ``sensitive_features`` (``y``
+        ignored)."""
+        self._check_params()
+        self.__dict__.pop("minv_", None)  # from a former fit
+        x = self._features(X, reset=True)
+        n = x.shape[0] if x is not None else _length(sensitive_features)
+        z = check_sensitive_features(sensitive_features, n, self, "fit")
+        t = None
+        if self.transition is not None:
+            t = check_transition(self.transition, self.k)
+            k = t.shape[0]
+        elif self.k is not None:
+            k = int(self.k)
+        else:
+            k = _infer_k(z)
+        zz = check_groups(z, k, name="sensitive_features")
         if zz.size == 0:
-            raise ValueError("g is empty")
-        counts = np.bincount(zz, minlength=self.k)
-        if self.transition is None:
+            raise ValueError("sensitive_features is empty")
+        counts = np.bincount(zz, minlength=k)
+        self.n_groups_ = k
+        self.model_: _Logit | None = None
+        self.transition_ = None
+        if self.method in ("true", "naive"):
             empty = np.flatnonzero(counts == 0)
             if empty.size:
                 raise ValueError(f"group(s) {empty.tolist()} have no rows")
             self.pi_ = counts / zz.size
             return self
-        t = self.transition
-        self.pi_ = project_simplex(np.linalg.solve(t.T, counts / zz.size))
-        if np.any(self.pi_ <= 0):
+        assert t is not None  # checked by _check_params
+        self.transition_ = t
+        pi = project_simplex(np.linalg.solve(t.T, counts / zz.size))
+        if np.any(pi <= 0):
             raise ValueError(
-                f"estimated group frequencies {self.pi_.round(4).tolist()} have an empty group"
+                f"estimated group frequencies {pi.round(4).tolist()} have an empty group"
             )
-        self.model_: _Logit | None = None
-        if X is None:
+        self.pi_ = pi
+        if x is None:
             return self
-        x = _check_X(X, zz.size).reshape(zz.size, -1)
         if self.method == "deconvolution":
             self.minv_ = _inverse(t)
-            self.model_ = _Logit(self.k, self.C).fit(x, _onehot(zz, self.k))
+            self.model_ = _Logit(k, self.C).fit(x, _onehot(zz, k))
         else:  # EM on noisy labels
-            r = self.pi_ * t[:, zz].T
+            r = pi * t[:, zz].T
             r /= r.sum(axis=1, keepdims=True)
-            model = _Logit(self.k, self.C)
+            model = _Logit(k, self.C)
             for _ in range(self.n_iter):
                 model.fit(x, r)
                 r = t[:, zz].T * model.predict_proba(x)
@@ -285,34 +367,51 @@ class GroupPosterior:
             self.model_ = model
         return self
 
-    def prob_a_given_x(self, X: ArrayLike) -> NDArray[np.float64]:
-        """``P^(A | x)`` per row (needs a fit with ``X``)."""
-        x = np.asarray(X, dtype=float)
-        x = x.reshape(x.shape[0], -1)
-        if self.model_ is None:
-            raise ValueError("the posterior was fitted without X")
+    @property
+    def _n_features_out(self) -> int:
+        return self.n_groups_
+
+    def prob_a_given_x(self, X: Any) -> NDArray[np.float64]:
+        """``P^(A | x)`` per row (needs a fit with ``X`` and ``T``)."""
+        check_is_fitted(self, "pi_")
+        x = self._features(X, reset=False)
+        if x is None or self.model_ is None:
+            raise ValueError("P(A | x) needs X, and a fit with X and a transition matrix")
         p = self.model_.predict_proba(x)
         if self.method == "deconvolution":
             p = project_rows_simplex(p @ self.minv_)  # row form of M^T P(Z | x)
         return p
 
-    def predict(self, z: ArrayLike, X: ArrayLike | None = None) -> NDArray[np.float64]:
-        """``(n, k)`` row probabilities ``P(A = a | z_i[, x_i])`` (rows sum to 1)."""
-        zz = check_groups(z, self.k, name="g")
-        if self.transition is None:
-            return _onehot(zz, self.k)
-        lik = self.transition[:, zz].T  # (n, k): T[a, z_i]
-        if X is not None and getattr(self, "model_", None) is not None:
-            x = _check_X(X, zz.size)
-            prior = self.prob_a_given_x(x)
-        else:
-            prior = self.pi_[None, :]
+    def predict_proba(
+        self, X: Any, *, sensitive_features: ArrayLike | None = None
+    ) -> NDArray[np.float64]:
+        """``(n, k)`` rows ``P(A = a | z_i[, x_i])`` (summing to 1) for the privatized groups
+        ``z = sensitive_features``: ``∝ T[a, z_i] P^(A=a | x_i)`` (``∝ T[a, z_i] pi_a`` without
+        ``X`` or model), one-hot for ``"true"`` / ``"naive"``."""
+        check_is_fitted(self, "pi_")
+        x = self._features(X, reset=False)
+        n = x.shape[0] if x is not None else _length(sensitive_features)
+        z = check_sensitive_features(sensitive_features, n, self, "transform")
+        zz = check_groups(z, self.n_groups_, name="sensitive_features")
+        if self.transition_ is None:
+            return _onehot(zz, self.n_groups_)
+        lik = self.transition_[:, zz].T  # (n, k): T[a, z_i]
+        prior = self.prob_a_given_x(x) if x is not None and self.model_ is not None else self.pi_
         r = lik * prior
         s = r.sum(axis=1, keepdims=True)
         # zero when x is (estimated) impossible for every group compatible with z: use P(A|z)
-        fallback = lik * self.pi_
-        r = np.where(s > 0, r, fallback)
+        r = np.where(s > 0, r, lik * self.pi_)
         return r / r.sum(axis=1, keepdims=True)
+
+    def transform(
+        self, X: Any, *, sensitive_features: ArrayLike | None = None
+    ) -> NDArray[np.float64]:
+        """:meth:`predict_proba` (the group probabilities as ``k`` features)."""
+        return self.predict_proba(X, sensitive_features=sensitive_features)
+
+    def predict(self, X: Any, *, sensitive_features: ArrayLike | None = None) -> NDArray[np.intp]:
+        """The most probable group of each row (argmax of :meth:`predict_proba`)."""
+        return np.argmax(self.predict_proba(X, sensitive_features=sensitive_features), axis=1)
 
 
 # ----- public entry point -------------------------------------------------------------------
@@ -365,7 +464,8 @@ def group_weights(
             xf = x.ravel()
             w = np.column_stack([_isotonic_cdf_weights(xf, s[:, a]) for a in range(k)])
             return _normalize_columns(w, "isotonic deconvolution")
-        post = GroupPosterior("deconvolution", k, T).fit(zz, x)
+        post = GroupPosterior("deconvolution", k, T).fit(x, sensitive_features=zz)
         return _normalize_columns(post.prob_a_given_x(x), "smoothed deconvolution")
-    post = GroupPosterior("posterior", k, T, n_iter=n_iter).fit(zz, x)
-    return _normalize_columns(post.predict(zz, x), "posterior")
+    xx = None if x is None else x.reshape(n, -1)
+    post = GroupPosterior("posterior", k, T, n_iter=n_iter).fit(xx, sensitive_features=zz)
+    return _normalize_columns(post.predict_proba(xx, sensitive_features=zz), "posterior")

@@ -119,7 +119,7 @@ class _GroupRepairBase(OneToOneFeatureMixin, GroupTransformerMixin, BaseEstimato
         gg = check_groups(g, k, n=x.shape[0])
         use_x = self.groups in ("deconvolution", "posterior")
         self.posterior_ = GroupPosterior(self.groups, k, self.transition).fit(
-            gg, x if use_x else None
+            x if use_x else None, sensitive_features=gg
         )
         self.n_groups_ = k
         self.pi_ = self.posterior_.pi_
@@ -129,7 +129,7 @@ class _GroupRepairBase(OneToOneFeatureMixin, GroupTransformerMixin, BaseEstimato
         g = check_sensitive_features(g, x.shape[0], self, "transform")
         gg = check_groups(g, self.n_groups_, n=x.shape[0])
         use_x = self.groups in ("deconvolution", "posterior")
-        return self.posterior_.predict(gg, x if use_x else None)
+        return self.posterior_.predict_proba(x if use_x else None, sensitive_features=gg)
 
     def _check_transform_input(self, X: Any) -> NDArray[np.float64]:
         check_is_fitted(self, "posterior_")
@@ -194,7 +194,7 @@ class QuantileRepair(_GroupRepairBase):
             w /= w.sum(axis=0)
             signed = None
         elif self.groups == "posterior":
-            w = self.posterior_.predict(gg, x)
+            w = self.posterior_.predict_proba(x, sensitive_features=gg)
             w = w / w.sum(axis=0)
             signed = None
         else:
@@ -391,7 +391,7 @@ class OTRepair(_GroupRepairBase):
             w = np.zeros((x.shape[0], k))
             w[np.arange(x.shape[0]), gg] = 1.0
         elif self.groups == "posterior":
-            w = self.posterior_.predict(gg, x)
+            w = self.posterior_.predict_proba(x, sensitive_features=gg)
         elif x.shape[1] == 1:
             s = deconvolution_weights(gg, self.transition)  # type: ignore[arg-type]
             w = np.column_stack([isotonic_cdf_weights(x[:, 0], s[:, a]) for a in range(k)])
