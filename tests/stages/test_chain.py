@@ -63,7 +63,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) -> dict[str, 
 def test_represented_table(chain: dict[str, Path]) -> None:
     rep = read_parquet(chain["naive"])
     meta = rep.attrs["fairldp"]
-    assert list(rep.columns[:7]) == ["budget_split", "part", "seed", "row_id", "y", "z", "amount"]
+    assert list(rep.columns[:3]) == ["budget_split", "seed", "amount"]
     from fairldp.datasets import get_dataset
 
     assert meta["representation"] == NAIVE
@@ -73,7 +73,7 @@ def test_represented_table(chain: dict[str, Path]) -> None:
     assert set(rep["amount"]) == {0.0, 1.0} and set(rep["budget_split"]) == {"uniform", "k_based"}
     # only the features the repair changed are stored; the others are read from the release
     assert set(meta["features"]) - set(meta["from_release"]) == set(meta["numeric"])
-    assert set(rep.columns) & set(meta["features"]) == set(meta["numeric"])
+    assert set(rep.columns) - {"budget_split", "seed", "amount"} == set(meta["numeric"])
     with pytest.raises(ValueError, match="pass release="):
         next(iter_features(str(chain["naive"]), "german", NAIVE, [0]))
     block = next(iter_features(str(chain["naive"]), "german", NAIVE, [0],
@@ -82,11 +82,23 @@ def test_represented_table(chain: dict[str, Path]) -> None:
     assert list(block.train.columns) == meta["features"]
     kept = meta["from_release"]
     assert block.train[kept].equals(plain.train[kept]) and block.test[kept].equals(plain.test[kept])
-    # amount 0 leaves the numeric features as released
-    zero = rep[rep["amount"] == 0.0]
-    rel = read_parquet(chain["release"])
-    m = zero.merge(rel, on=["budget_split", "part", "seed", "row_id"], suffixes=("", "_r"))
-    assert np.allclose(m["duration"], m["duration_r"])
+    # amount 0 leaves the numeric features as released; the rows are the release's, in order
+    blocks = list(iter_features(str(chain["naive"]), "german", NAIVE, SEEDS,
+                                release=str(chain["release"])))  # fmt: skip
+    plains = {(b.budget_split, b.seed): b for b in
+              iter_features(str(chain["release"]), "german", IDENTITY, SEEDS)}  # fmt: skip
+    assert len(blocks) == 2 * len(SEEDS) * 2  # budget splits x seeds x amounts
+    for b in blocks:
+        p = plains[(b.budget_split, b.seed)]
+        assert np.array_equal(b.train_ids, p.train_ids) and np.array_equal(b.y_train, p.y_train)
+        if b.amount == 0.0:
+            assert np.allclose(b.train["duration"], p.train["duration"])
+    # a represented artifact of other rows (here: one seed's rows dropped) is refused
+    short = rep.drop(rep.index[(rep["seed"] == SEEDS[0]) & (rep["amount"] == 0.0)][:5])
+    write_parquet(short, chain["naive"].parent / "short.parquet", meta=meta)
+    with pytest.raises(ValueError, match="not made from this release"):
+        list(iter_features(str(chain["naive"].parent / "short.parquet"), "german", NAIVE,
+                           SEEDS, release=str(chain["release"])))  # fmt: skip
 
 
 def test_represent_refuses_raw_rows(chain: dict[str, Path], tmp_path: Path) -> None:
@@ -97,8 +109,7 @@ def test_represent_refuses_raw_rows(chain: dict[str, Path], tmp_path: Path) -> N
 
 def test_learn_refuses_a_tampered_representation(chain: dict[str, Path], tmp_path: Path) -> None:
     rep = read_parquet(chain["naive"])
-    truth = read_parquet(chain["split"])[["part", "seed", "row_id", "sex"]]
-    leaked = rep.merge(truth, on=["part", "seed", "row_id"])
+    leaked = rep.assign(sex="female")  # a raw sensitive column in a representation
     write_parquet(leaked, tmp_path / "leaked.parquet", meta=rep.attrs["fairldp"])
     with pytest.raises(PrivacyBoundaryError, match="sex"):
         learn("german", str(tmp_path / "leaked.parquet"), str(tmp_path / "p.parquet"), "g", "1",

@@ -2,13 +2,15 @@
 
 ``represented/{dataset}/{privatizer}/eps{eps}/{representation}/{block}.parquet`` (fitted
 kinds only; stateless ones are applied where they are read, :func:`iter_features`):
-``budget_split``, ``part``, ``seed``, ``row_id``, ``y`` (int8), ``amount`` (float64; NaN for
-kinds without amounts), ``z`` (int16, the decoded group, if released), then the features
-(float32 unless the kind keeps the released dtypes; one-hot blocks stored as codes, see
-:mod:`fairldp.io`) except those equal to the release's own in every row (metadata
-``from_release``), which :func:`iter_features` takes from the release. Metadata: the
-release's (``ledger``, ``group``, ...), ``representation`` (the resolved parameters),
-``features``, ``numeric`` (the features that are numeric: the leakage audit's second view).
+``budget_split``, ``seed`` (int32), ``amount`` (float64; NaN for kinds without amounts), then
+the features the representation changed (float32 unless the kind keeps the released dtypes;
+one-hot blocks stored as codes, see :mod:`fairldp.io`); per (budget split, seed) and amount,
+the training rows then the test rows, in the order of the release. The rows' keys (``part``,
+``row_id``, ``y``, ``z``) and the features equal to the release's own in every row (metadata
+``from_release``) are not repeated: :func:`iter_features` takes them from the release and
+checks the row counts. Metadata: the release's (``ledger``, ``group``, ...),
+``representation`` (the resolved parameters), ``features`` (all, in order), ``numeric`` (the
+features that are numeric: the leakage audit's second view).
 
 Reads only released tables: :func:`fairldp.privacy.require_released` refuses anything else.
 """
@@ -31,9 +33,6 @@ from fairldp.rng import derive_int_seed
 from fairldp.runlog import log, timed
 
 __all__ = ["Block", "build_representation", "iter_features", "load_release", "represent"]
-
-HEAD = ["budget_split", "part", "seed", "row_id", "y"]
-
 
 def build_representation(params: Mapping[str, Any]) -> Representation:
     """The representation of resolved ``params`` (``kind`` and the kind's parameters)."""
@@ -150,8 +149,10 @@ def represent(
             for fitted in rep.fit_transform(part["train"], part["test"], layout, groups,
                                             part["train"]["y"].to_numpy(), rs):  # fmt: skip
                 for name, x in (("train", fitted.train), ("test", fitted.test)):
-                    head = part[name][[*HEAD, *(["z"] if groups is not None else [])]]
-                    head = head.assign(amount=np.nan if fitted.amount is None else fitted.amount)
+                    head = pd.DataFrame({"budget_split": part[name]["budget_split"].to_numpy(),
+                                         "seed": part[name]["seed"].to_numpy(np.int32),
+                                         "amount": np.nan if fitted.amount is None
+                                         else fitted.amount})  # fmt: skip
                     frames.append(pd.concat([head, x.reset_index(drop=True)], axis=1))
                     same = {c for c in x.columns if c in plain[name].columns and np.array_equal(
                         x[c].to_numpy(np.float64), plain[name][c].to_numpy(np.float64))}
@@ -192,9 +193,8 @@ def iter_features(
 ) -> Iterator[Block]:
     """The feature blocks of a represented artifact, or of a release under a stateless
     representation (computed here), for the given seeds; ``expect``: the keys (privatizer,
-    epsilon) the artifact must have been made for. A represented artifact stores only the
-    features its representation changed; the others (metadata ``from_release``) are those of
-    the ``release`` it was fitted on, read from there (same rows, same order)."""
+    epsilon) the artifact must have been made for; ``release``: the release a represented
+    artifact was fitted on (its rows and the features it did not change)."""
     rep = build_representation(representation)
     expect = {**(expect or {}), "seeds": list(seeds)}
     if rep.stateless:
@@ -207,36 +207,44 @@ def iter_features(
         if meta.get("representation") != dict(representation):
             raise ValueError(f"{path} holds representation {meta.get('representation')}, not "
                              f"{dict(representation)}")  # fmt: skip
-    plain: dict[tuple[str, int], dict[str, pd.DataFrame]] = {}
-    if not rep.stateless and meta.get("from_release"):
-        if release is None:
-            raise ValueError(f"{path} keeps features {meta['from_release'][:3]}... in its "
-                             "release: pass release=")  # fmt: skip
-        rel, rel_meta = load_release(release, dataset, expect)
-        for (b, sd), part, layout, groups in _blocks(rel, rel_meta, dataset, seeds):
-            plain[(b, int(sd))] = {**_released_features(part, layout, groups),
-                                   "ids": {p: part[p]["row_id"].to_numpy() for p in part}}
-    for key, part, layout, groups in _blocks(table, meta, dataset, seeds, not rep.stateless):
-        budget_split, seed = key[0], int(key[1])
-        group_reports = list(layout.reports.get(layout.group, ())) if layout.group else []
-        if rep.stateless:
+    if rep.stateless:
+        for (budget_split, seed), part, layout, groups in _blocks(table, meta, dataset, seeds):
             (fitted,) = rep.fit_transform(part["train"], part["test"], layout, groups,
                                           part["train"]["y"].to_numpy(), 0)  # fmt: skip
-            train, test, amount = fitted.train, fitted.test, None
-            numeric = list(layout.numeric)
-        else:
-            features = meta["features"]
-            if plain:
-                base = plain[(budget_split, seed)]
-                for p in ("train", "test"):
-                    if not np.array_equal(base["ids"][p], part[p]["row_id"].to_numpy()):
-                        raise ValueError(f"{path} and {release}: the {p} rows of seed {seed} "
-                                         "differ; the artifact was not made from this release")
-                    part[p] = pd.concat([part[p], base[p][meta["from_release"]]], axis=1)
-            train, test = part["train"][features], part["test"][features]
-            amount = None if pd.isna(key[2]) else float(key[2])
-            numeric = list(meta["numeric"])
-        yield Block(budget_split, seed, amount, train, test, part["train"]["y"].to_numpy(),
-                    part["train"]["row_id"].to_numpy(np.int32),
-                    part["test"]["row_id"].to_numpy(np.int32), groups,
-                    [c for c in group_reports if c in train.columns], numeric)  # fmt: skip
+            yield _block(budget_split, int(seed), None, fitted.train, fitted.test, part, layout,
+                         groups, list(layout.numeric))  # fmt: skip
+        return
+    if release is None:
+        raise ValueError(f"{path} holds the features its representation changed; the rows and "
+                         "the other features are its release's: pass release=")  # fmt: skip
+    rel, rel_meta = load_release(release, dataset, expect)
+    stored = {(b, int(sd)): rows for (b, sd), rows in
+              table.groupby(["budget_split", "seed"], sort=True)}  # fmt: skip
+    features, kept = meta["features"], meta["from_release"]
+    for (budget_split, seed), part, layout, groups in _blocks(rel, rel_meta, dataset, seeds):
+        seed = int(seed)
+        base = _released_features(part, layout, groups)
+        rows = stored.get((budget_split, seed))
+        n_train, n_test = len(part["train"]), len(part["test"])
+        for amount, x in ([] if rows is None else rows.groupby("amount", sort=True, dropna=False)):
+            x = x.drop(columns=["budget_split", "seed", "amount"]).reset_index(drop=True)
+            if len(x) != n_train + n_test:
+                raise ValueError(f"{path} holds {len(x)} rows for {budget_split}, seed {seed}, "
+                                 f"amount {amount}; its release {release} has {n_train} + "
+                                 f"{n_test}: not made from this release")  # fmt: skip
+            train = pd.concat([x.iloc[:n_train].reset_index(drop=True), base["train"][kept]],
+                              axis=1)[features]  # fmt: skip
+            test = pd.concat([x.iloc[n_train:].reset_index(drop=True), base["test"][kept]],
+                             axis=1)[features]  # fmt: skip
+            yield _block(budget_split, seed, None if pd.isna(amount) else float(amount), train,
+                         test, part, layout, groups, list(meta["numeric"]))  # fmt: skip
+
+
+def _block(budget_split: str, seed: int, amount: float | None, train: pd.DataFrame,
+           test: pd.DataFrame, part: Mapping[str, pd.DataFrame], layout: Layout,
+           groups: Groups | None, numeric: list[str]) -> Block:  # fmt: skip
+    group_reports = list(layout.reports.get(layout.group, ())) if layout.group else []
+    return Block(budget_split, seed, amount, train, test, part["train"]["y"].to_numpy(),
+                 part["train"]["row_id"].to_numpy(np.int32),
+                 part["test"]["row_id"].to_numpy(np.int32), groups,
+                 [c for c in group_reports if c in train.columns], numeric)  # fmt: skip
