@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
 import shutil
@@ -115,6 +116,7 @@ def test_outputs_and_schemas(first_run: tuple[Path, Path]) -> None:
         assert {p.stem for p in pngs} == {p.stem for p in (res / "figures" / fig).glob("*.pdf")}
     prov = (res / "provenance.json").read_text()
     assert '"numpy"' in prov and '"epsilons"' in prov
+    assert json.loads(prov)["proxies"].keys() == {"german"}  # found at prepare (issue 14)
 
 
 def test_no_raw_sensitive_values_in_training_inputs(first_run: tuple[Path, Path]) -> None:
@@ -162,7 +164,7 @@ def test_learner_change_plans_only_its_jobs(repo: Path, first_run: tuple[Path, P
     cfg.write_text(yaml.safe_dump(study))
     jobs = planned(run_snakemake(repo, work, cfg, "--dry-run"))
     rules = {r for r, _ in jobs}
-    assert rules == {"learn", "evaluate", "collect", "figures", "provenance", "all"}, rules
+    assert rules == {"learn", "evaluate", "collect", "figures", "summary", "provenance", "all"}, rules
     assert all(w["learner"] == "lightgbm" for r, w in jobs if r in ("learn", "evaluate"))
     assert len([r for r, _ in jobs if r == "learn"]) == 5  # none + 2 protocols x 2 epsilons
 
@@ -176,7 +178,7 @@ def test_representation_change_never_reprivatizes(repo: Path, first_run: tuple[P
     cfg.write_text(yaml.safe_dump(study))
     jobs = planned(run_snakemake(repo, work, cfg, "--dry-run"))
     assert {r for r, _ in jobs} == {"represent", "learn", "leakage", "evaluate", "collect",
-                                    "figures", "provenance", "all"}  # fmt: skip
+                                    "figures", "summary", "provenance", "all"}  # fmt: skip
     # quantile_deconvolution's artifacts (on the non-private cell it had shared quantile_naive's)
     from fairldp.config import load_study
     from fairldp.plan import Plan
@@ -193,8 +195,8 @@ def test_new_seed_block_runs_only_new_work(repo: Path, first_run: tuple[Path, Pa
     work, _ = first_run
     cfg = test_config(repo, work, seeds=[0, 1, 20])
     jobs = planned(run_snakemake(repo, work, cfg, "--dry-run"))
-    blocks = {w.get("block") for r, w in jobs if r not in ("collect", "figures", "provenance",
-                                                           "all")}  # fmt: skip
+    blocks = {w.get("block") for r, w in jobs if r not in ("collect", "figures", "summary",
+                                                           "provenance", "all")}  # fmt: skip
     assert blocks == {"seeds20-39"}
     test_config(repo, work)  # back to the study of the fixture
 

@@ -5,6 +5,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
@@ -120,8 +121,6 @@ EVALUATE = PLAN.evaluate()
 def check_splits():
     """Every group of the audited attribute in both parts of every split, for the datasets
     already prepared (the split stage checks the others before it writes)."""
-    from types import SimpleNamespace
-
     from fairldp.io import read_parquet
     from fairldp.stages.data import check_split_groups
 
@@ -144,7 +143,6 @@ def check_splits():
             raise WorkflowError(f"Invalid configuration: {exc}") from None
 
 
-check_splits()
 FIGURE_FILES = {
     name: {file_key(v): v for v in PLAN.figure_files(name)} for name in STUDY.figures
 }
@@ -376,3 +374,7 @@ def all_outputs():
         *summary_files(),
         *figure_files(),
     ]
+
+
+# after the input functions it uses (prepared)
+check_splits()

@@ -103,13 +103,67 @@ for _figure in STUDY.figures:
             "../scripts/stage.py"
 
 
+from fairldp.stages.report import study_overview
+
+
+# the study's summary for the report: what was run, the headline numbers (home page and the
+# first category), the headline table and the whole metrics table to download
+rule summary:
+    input:
+        metrics=f"{R}/metrics.parquet",
+    output:
+        html=report(
+            f"{R}/summary/summary.html",
+            caption="../report/summary.rst",
+            category=CATEGORY["summary"],
+            subcategory="Headline results",
+            labels={"table": "what was run and the headline numbers"},
+        ),
+        home=f"{R}/summary/home.html",
+        table=report(
+            f"{R}/summary/headline.csv",
+            caption="../report/headline.rst",
+            category=CATEGORY["summary"],
+            subcategory="Tables to download",
+            labels={"table": "headline numbers (CSV)"},
+        ),
+        data=report(
+            f"{R}/summary/metrics.csv.gz",
+            caption="../report/metrics.rst",
+            category=CATEGORY["summary"],
+            subcategory="Tables to download",
+            labels={"table": "tidy metrics table (gzipped CSV)"},
+        ),
+    log:
+        f"{R}/logs/summary.log",
+    benchmark:
+        f"{R}/benchmarks/summary.tsv"
+    group:
+        "summary"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=lambda w, attempt: 1000 * attempt,
+        runtime=5,
+        cpus_per_task=1,
+    params:
+        code=CODE["summary"],
+        overview=study_overview(STUDY, CATEGORY),
+        orders=PLAN.orders(),
+    script:
+        "../scripts/stage.py"
+
+
 rule provenance:
+    input:
+        prepared=[prepared(SimpleNamespace(dataset=d)) for d in STUDY.datasets],
     output:
         json=f"{R}/provenance.json",
         html=report(
             f"{R}/provenance.html",
             caption="../report/provenance.rst",
-            category="Provenance",
+            category=CATEGORY["provenance"],
         ),
     log:
         f"{R}/logs/provenance.log",

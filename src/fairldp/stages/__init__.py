@@ -21,6 +21,7 @@ leakage        :func:`~fairldp.stages.evaluate.leakage`     :mod:`fairldp.stages
 evaluate       :func:`~fairldp.stages.evaluate.evaluate`
 collect        :func:`~fairldp.stages.evaluate.collect`
 figures        :func:`~fairldp.stages.report.figures`       :mod:`fairldp.stages.report`
+summary        :func:`~fairldp.stages.report.summary`
 provenance     :func:`~fairldp.stages.report.provenance`
 =============  ===========================================  =================================
 """
@@ -53,6 +54,7 @@ STAGES = {
     "evaluate": "fairldp.stages.evaluate:evaluate",
     "collect": "fairldp.stages.evaluate:collect",
     "figures": "fairldp.stages.report:figures",
+    "summary": "fairldp.stages.report:summary",
     "provenance": "fairldp.stages.report:provenance",
 }
 
