@@ -145,3 +145,8 @@ def test_a_snakemake_in_this_folder_is_seen_and_one_elsewhere_is_not(tmp_path: P
         proc.kill()
         proc.wait()
     assert not _snakemake_running(here)
+
+
+def test_missing_study_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--configfile", "no/such/study.yaml"]) == 2
+    assert "no study file no/such/study.yaml" in capsys.readouterr().err

@@ -222,6 +222,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from fairldp.config import ConfigError, load_study
 
+    if not Path(args.configfile).is_file():
+        print(f"fairldp: no study file {args.configfile} (the studies of this checkout are in "
+              "config/studies/)", file=sys.stderr)  # fmt: skip
+        return 2
     try:
         study = load_study(args.configfile, workdir=args.directory,
                            project=Path(args.snakefile).resolve().parent)
