@@ -26,7 +26,7 @@ $(TEST_STAMP): $(STAMP)
 	@touch $@
 
 # fairldp.run: the study checked before Snakemake loads it (Snakemake runs YTE templates as it
-# loads), a stale lock of a hard kill removed when no Snakemake runs on this machine, interrupted
+# loads), a stale lock of a hard kill removed when no Snakemake works in this folder, interrupted
 # outputs redone, one progress line per stage family (the full Snakemake log in
 # results/logs/snakemake/), the report, and where everything is
 reproduce: $(STAMP)

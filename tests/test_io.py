@@ -78,3 +78,16 @@ def test_one_hot_blocks_stored_as_codes_and_restored_exactly(tmp_path) -> None:
     assert back.attrs["fairldp"] == {"k": 1}
     part = read_parquet(path, columns=["num", "x=c", "seed"])
     pd.testing.assert_frame_equal(part, df[["num", "x=c", "seed"]])
+
+
+def test_reserved_and_duplicate_column_names_are_refused(tmp_path) -> None:
+    import pandas as pd
+    import pytest
+
+    from fairldp.io import write_parquet
+
+    with pytest.raises(ValueError, match="reserved for packed one-hot blocks"):
+        write_parquet(pd.DataFrame({"a=#": [1]}), tmp_path / "x.parquet")
+    with pytest.raises(ValueError, match="duplicate column names"):
+        write_parquet(pd.DataFrame([[1, 2]], columns=["a", "a"]), tmp_path / "x.parquet")
+    assert not (tmp_path / "x.parquet").exists()

@@ -300,8 +300,9 @@ def test_numbers_of_the_three_earlier_study_families_are_kept(first_run: tuple[P
     tolerance 1e-9 only absorbs the last bits of floating point: the BLAS of a job now runs
     with the one thread it declares, which may reorder sums; a metric of 200 test rows moves by
     at least 1/200 when a prediction changes. Since then, by design: scores are stored as
-    float32 (ROC AUC within 1e-6: rounding to 2^-24 can only tie or untie scores closer than
-    that) and repaired features as float32; the leakage audit is cross-fitted (other numbers,
+    float32 (rounding to 2^-24 can only tie two scores closer than that; a tie between the
+    classes moves ROC AUC by 0.5 / (n0 n1), about 6e-5 on German's 200 test rows: tolerance
+    1e-4) and repaired features as float32; the leakage audit is cross-fitted (other numbers,
     left out here)."""
     work, _ = first_run
     new = pd.read_parquet(work / "results" / "test" / "metrics.parquet")
@@ -329,7 +330,7 @@ def test_numbers_of_the_three_earlier_study_families_are_kept(first_run: tuple[P
             keys_f = [k for k in keys if k not in ("protocol", "budget_split")]
         m = old.merge(got, on=keys_f, how="left", suffixes=("_old", ""))
         assert m["value"].notna().sum() == m["value_old"].notna().sum() == len(old), family
-        tol = np.where(m["metric"].eq("roc_auc"), 1e-6, 1e-9)
+        tol = np.where(m["metric"].eq("roc_auc"), 1e-4, 1e-9)
         diff = (m["value"] - m["value_old"]).abs().fillna(0).to_numpy()
         assert (diff < tol).all(), (family, m.loc[diff >= tol, ["metric", "value", "value_old"]])
 

@@ -30,6 +30,7 @@ import pandas as pd
 
 from fairldp.metrics import fairness_table, utility_table
 from fairldp.registry import Registry
+from fairldp.runlog import log
 
 __all__ = ["AUDITS", "Audit", "PredictionAudit", "RepresentationAudit"]
 
@@ -137,15 +138,19 @@ class Leakage(RepresentationAudit):
         from fairldp.repair import cross_fitted_leakage
 
         del train, a_train  # the map was fitted on them: in-sample rows would bias the attacker
+        views = {"_numeric": [c for c in numeric if c in test.columns], "": list(test.columns)}
         out: dict[str, float] = {}
-        num = [c for c in numeric if c in test.columns]
-        if num:
-            leak = cross_fitted_leakage(test[num].to_numpy(float), a_test,
-                                        random_state=random_state)  # fmt: skip
-            out["leakage_auc_numeric"] = leak["auc"]
-            out["leakage_accuracy_numeric"] = leak["accuracy"]
-        leak = cross_fitted_leakage(test.to_numpy(float), a_test, random_state=random_state)
-        out["leakage_auc"] = leak["auc"]
-        out["leakage_accuracy"] = leak["accuracy"]
-        out["leakage_baseline_accuracy"] = leak["baseline_accuracy"]
+        for suffix, cols in views.items():
+            if not cols:
+                continue
+            try:
+                leak = cross_fitted_leakage(test[cols].to_numpy(float), a_test,
+                                            random_state=random_state)  # fmt: skip
+            except ValueError as err:  # too few test rows of a group to cross-fit: undefined
+                log.warning("leakage undefined: %s", err)
+                leak = {"auc": np.nan, "accuracy": np.nan, "baseline_accuracy": np.nan}
+            out[f"leakage_auc{suffix}"] = leak["auc"]
+            out[f"leakage_accuracy{suffix}"] = leak["accuracy"]
+            if not suffix:
+                out["leakage_baseline_accuracy"] = leak["baseline_accuracy"]
         return out

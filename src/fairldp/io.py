@@ -10,7 +10,8 @@ Storage: a block of one-hot columns ``{name}={value}`` (0/1 integers or booleans
 per row, e.g. the one-hot features of a representation or GRR's reports) is stored as ONE
 integer column of codes ``{name}=#`` (:data:`PACKED_KEY` in the schema metadata records the
 block's columns and dtype and the table's column order), and :func:`read_parquet` restores
-the table exactly: same columns, order, dtypes and values. Read artifacts through
+the columns exactly: same names, order, dtypes and values (column names ending in ``=#`` are
+reserved; as before, the index is not stored). Read artifacts through
 :func:`read_parquet`; ``pandas.read_parquet`` shows the stored form.
 """
 
@@ -70,6 +71,12 @@ def _pack_onehot(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any] | None]
     import numpy as np
     import pandas as pd
 
+    if df.columns.duplicated().any():
+        raise ValueError(f"duplicate column names: {list(df.columns[df.columns.duplicated()])}")
+    taken = [c for c in df.columns if isinstance(c, str) and c.endswith("=#")]
+    if taken:
+        raise ValueError(f"column names ending in '=#' are reserved for packed one-hot blocks: "
+                         f"{taken}")  # fmt: skip
     blocks: dict[str, list[str]] = {}
     for col in df.columns:
         if isinstance(col, str) and "=" in col and not col.endswith("=#"):

@@ -168,16 +168,22 @@ def _snakemake_running(directory: str | Path = ".") -> bool:
                 continue
             try:
                 argv = (pid / "cmdline").read_bytes().split(b"\0")
-                cwd = (pid / "cwd").resolve()
-            except OSError:  # ended meanwhile, or another user's process
+            except OSError:  # ended meanwhile
                 continue
-            if cwd == here and any(a.endswith(b"snakemake") for a in argv[:3]) and \
-                    argv[0].rsplit(b"/", 1)[-1].startswith((b"python", b"snakemake")):
+            if not (any(a.endswith(b"snakemake") for a in argv[:3]) and
+                    argv[0].rsplit(b"/", 1)[-1].startswith((b"python", b"snakemake"))):
+                continue
+            try:
+                if (pid / "cwd").resolve(strict=True) == here:
+                    return True
+            except PermissionError:  # another user's Snakemake: cannot tell where; assume here
                 return True
+            except OSError:  # ended meanwhile
+                continue
         return False
     if shutil.which("pgrep") is None:
         return True  # cannot tell: never remove a lock that may be live
-    found = subprocess.run(["pgrep", "-f", r"[p]ython[0-9.]* [^ ]*snakemake"],
+    found = subprocess.run(["pgrep", "-f", r"[p]ython[0-9.]* (-m )?[^ ]*snakemake"],
                            capture_output=True, check=False)  # fmt: skip
     return found.returncode == 0
 
@@ -257,8 +263,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not _snakemake_running(args.directory):
             subprocess.run([*snakemake, "--unlock", "--cores", "1"], stdout=log,
                            stderr=subprocess.STDOUT, check=False)  # fmt: skip
-        code = _stream([*snakemake, "--cores", str(args.cores), "--rerun-incomplete", *extra,
-                        *(["all", *targets] if targets else [])], log, progress)  # fmt: skip
+        # targets first: options after them (e.g. --forcerun a b) take several values
+        code = _stream([*snakemake, *(["all", *targets] if targets else []), "--cores",
+                        str(args.cores), "--rerun-incomplete", *extra], log, progress)  # fmt: skip
         if code != 0:
             for rule, rule_log in progress.failed:
                 where = f"; its log: {rule_log}" if rule_log else ""

@@ -126,7 +126,7 @@ def test_cross_fitted_leakage_is_centred_at_one_half_without_leakage() -> None:
     assert abs(np.mean(aucs) - 0.5) < 4 * se
 
 
-def test_cross_fitted_leakage_detects_a_proxy_and_scores_every_row_once() -> None:
+def test_cross_fitted_leakage_detects_a_proxy() -> None:
     from fairldp.repair.leakage import cross_fitted_leakage
 
     rng = np.random.default_rng(3)
@@ -143,7 +143,7 @@ def test_cross_fitted_leakage_bad_inputs() -> None:
     R = np.zeros((10, 2))
     with pytest.raises(ValueError, match="at least 2 distinct groups"):
         cross_fitted_leakage(R, np.zeros(10))
-    with pytest.raises(ValueError, match=r"group 1\.0 has 1 row"):
+    with pytest.raises(ValueError, match="a training fold would hold one group only"):
         cross_fitted_leakage(R, np.r_[np.zeros(9), 1])
     with pytest.raises(ValueError, match="n_splits must be an integer >= 2"):
         cross_fitted_leakage(R, np.r_[np.zeros(5), np.ones(5)], n_splits=1)

@@ -25,6 +25,7 @@ BELOW 0.5 on held-out rows; cross-fitted, 0.5 means no leakage.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Literal
 
 import numpy as np
@@ -167,14 +168,19 @@ def cross_fitted_leakage(
     counts = np.bincount(y, minlength=labels.size)
     if not isinstance(n_splits, int | np.integer) or n_splits < 2:
         raise ValueError(f"n_splits must be an integer >= 2, got {n_splits!r}")
-    if counts.min() < 2:
-        raise ValueError(f"group {labels[int(np.argmin(counts))].item()!r} has {counts.min()} row: "
-                         "cross-fitting needs at least 2 rows per group")  # fmt: skip
-    folds = int(min(n_splits, counts.min()))  # every group in every fold
+    # a group with fewer rows than folds is missing from some folds (scikit-learn warns); the
+    # attacker of such a fold gives it probability 0: the same folds for every table
+    folds = int(n_splits)
     k = labels.size
     proba = np.zeros((y.size, k))
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
-    for fit, score in cv.split(Ra, y):
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The least populated class", UserWarning)
+        splits = list(cv.split(Ra, y))
+    if any(np.unique(y[fit]).size < 2 for fit, _ in splits):
+        raise ValueError(f"{y.size} rows cannot be cross-fitted over {folds} folds: a training "
+                         "fold would hold one group only")  # fmt: skip
+    for fit, score in splits:
         clf = _attacker(model, random_state)
         clf.fit(Ra[fit], y[fit])
         p = clf.predict_proba(Ra[score])

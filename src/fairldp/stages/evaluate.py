@@ -1,8 +1,8 @@
 """Evaluation side: audits on the TRUE group attribute and the clean labels, and the metrics table.
 
 The only stages that read the true sensitive attribute after privatization (see
-:mod:`fairldp.privacy`): :func:`evaluate` (of the test rows) and :func:`leakage` (of the
-training rows too, to train the attacker).
+:mod:`fairldp.privacy`): :func:`evaluate` and :func:`leakage`, both of the test rows only (the
+leakage attacker is cross-fitted on them).
 
 - ``evaluated/{dataset}/{learner}/{block}.parquet``: ``privatizer``, ``epsilon`` (string, as in
   the paths), ``artifact`` (the representation's artifact), ``budget_split``, ``seed``,

@@ -166,7 +166,7 @@ def represent(
                     "numeric": numeric, "seeds": list(seeds),
                     "from_release": from_release}  # fmt: skip
         table = pd.concat(frames, ignore_index=True).drop(columns=from_release)
-        # float32 features: 7 significant digits, beyond the precision of any raw feature
+        # float32 features: 7 significant digits (a raw value at amount 0 is rounded to them)
         floats = [c for c in features or [] if c in table and table[c].dtype == np.float64]
         table[floats] = table[floats].astype(np.float32)
         write_parquet(table, out, meta=out_meta)
@@ -219,14 +219,19 @@ def iter_features(
                          "the other features are its release's: pass release=")  # fmt: skip
     rel, rel_meta = load_release(release, dataset, expect)
     stored = {(b, int(sd)): rows for (b, sd), rows in
-              table.groupby(["budget_split", "seed"], sort=True)}  # fmt: skip
+              table.groupby(["budget_split", "seed"], sort=True) if int(sd) in seeds}  # fmt: skip
+    found = set()
     features, kept = meta["features"], meta["from_release"]
     for (budget_split, seed), part, layout, groups in _blocks(rel, rel_meta, dataset, seeds):
         seed = int(seed)
         base = _released_features(part, layout, groups)
         rows = stored.get((budget_split, seed))
+        if rows is None:
+            raise ValueError(f"{path} has no rows for {budget_split}, seed {seed} of its release "
+                             f"{release}: not made from this release")  # fmt: skip
+        found.add((budget_split, seed))
         n_train, n_test = len(part["train"]), len(part["test"])
-        for amount, x in ([] if rows is None else rows.groupby("amount", sort=True, dropna=False)):
+        for amount, x in rows.groupby("amount", sort=True, dropna=False):
             x = x.drop(columns=["budget_split", "seed", "amount"]).reset_index(drop=True)
             if len(x) != n_train + n_test:
                 raise ValueError(f"{path} holds {len(x)} rows for {budget_split}, seed {seed}, "
@@ -238,6 +243,10 @@ def iter_features(
                              axis=1)[features]  # fmt: skip
             yield _block(budget_split, seed, None if pd.isna(amount) else float(amount), train,
                          test, part, layout, groups, list(meta["numeric"]))  # fmt: skip
+    if set(stored) - found:
+        extra = sorted(set(stored) - found)[0]
+        raise ValueError(f"{path} holds rows for {extra[0]}, seed {extra[1]} that its release "
+                         f"{release} lacks: not made from this release")  # fmt: skip
 
 
 def _block(budget_split: str, seed: int, amount: float | None, train: pd.DataFrame,
