@@ -2,7 +2,8 @@
 
 ``python -m fairldp.verify STUDY.yaml [--workdir DIR]`` (``make verify``) reads the footer and
 the fairldp metadata of every artifact the study's plan names (splits, releases,
-representations, predictions, evaluations, the metrics table) and reports, naming each file:
+representations, predictions, leakage audits, evaluations, the metrics table) and reports,
+naming each file:
 
 - ``unreadable``: not a Parquet file (truncated, overwritten, ...): its footer cannot be read;
 - ``mislabelled``: made for other keys than its path says (an artifact of another cell copied
@@ -70,6 +71,9 @@ def expected_artifacts(study: Study) -> Iterator[tuple[str, dict[str, Any]]]:
                 "learner": learner, "seeds": list(seeds)}  # fmt: skip
         yield PATHS["predictions"].format(**cell.keys(), representation=art, learner=learner,
                                           block=b), keys  # fmt: skip
+    for cell, b in plan.leakage():
+        keys = {"dataset": cell.dataset, "privatizer": cell.privatizer, "epsilon": cell.eps}
+        yield PATHS["leakage"].format(**cell.keys(), block=b), keys
     for ds, learner, b in plan.evaluate():
         yield PATHS["evaluated"].format(dataset=ds, learner=learner, block=b), {
             "dataset": ds, "learner": learner}  # fmt: skip
