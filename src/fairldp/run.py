@@ -251,7 +251,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if (results / "metrics.parquet").exists():
         targets = [str(Path(study.results) / rel) for rel, _ in expected_artifacts(study)
                    if not (results / rel).exists()]  # fmt: skip
-    snakemake = [sys.executable, "-m", "snakemake", "--snakefile", args.snakefile,
+    program = [sys.executable, "-m", "snakemake"]
+    snakemake = [*program, "--snakefile", args.snakefile,
                  "--directory", args.directory, "--configfile", args.configfile]  # fmt: skip
     progress = Progress(heartbeat=args.heartbeat)
     progress.say(f"study {study.study!r} ({args.configfile}) on {args.cores} cores; "
@@ -263,8 +264,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not _snakemake_running(args.directory):
             subprocess.run([*snakemake, "--unlock", "--cores", "1"], stdout=log,
                            stderr=subprocess.STDOUT, check=False)  # fmt: skip
-        # targets first: options after them (e.g. --forcerun a b) take several values
-        code = _stream([*snakemake, *(["all", *targets] if targets else []), "--cores",
+        # targets before every option: --configfile, --forcerun, ... take several values
+        options = snakemake[len(program):]
+        code = _stream([*program, *(["all", *targets] if targets else []), *options, "--cores",
                         str(args.cores), "--rerun-incomplete", *extra], log, progress)  # fmt: skip
         if code != 0:
             for rule, rule_log in progress.failed:
