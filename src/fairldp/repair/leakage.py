@@ -73,8 +73,6 @@ def attribute_leakage(
     ``sqrt(b (1 - b) / n_test)``: the scale of chance deviations), ``auc``, ``advantage``
     (``accuracy - baseline_accuracy``), ``n_test`` and ``n_groups``.
     """
-    from sklearn.metrics import accuracy_score, balanced_accuracy_score, roc_auc_score
-
     Rtr, atr = _check(R_train, a_train, "train")
     Rte, ate = _check(R_test, a_test, "test")
     if Rtr.shape[1] != Rte.shape[1]:
@@ -102,29 +100,33 @@ def attribute_leakage(
         raise ValueError(f"model must be 'logistic' or 'hgb', got {model!r}")
     clf.fit(Rtr, ytr)
     proba = clf.predict_proba(Rte)
-    pred = np.argmax(proba, axis=1)
+    majority = int(np.argmax(np.bincount(ytr, minlength=labels.size)))
+    return _attack_summary(yte, proba, float(np.mean(yte == majority)))
 
-    k = labels.size
-    majority = int(np.argmax(np.bincount(ytr, minlength=k)))
-    base = float(np.mean(yte == majority))
+
+def _attack_summary(y: NDArray[np.int64], proba: NDArray[np.float64], base: float
+                    ) -> dict[str, float]:  # fmt: skip
+    """The attacker's metrics from its scores ``proba`` (n, k) of the true groups ``y``
+    (codes), with ``base`` the accuracy of the majority rule (see :func:`attribute_leakage`)."""
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, roc_auc_score
+
+    k = proba.shape[1]
+    pred = np.argmax(proba, axis=1)
     if k == 2:
-        auc = float(roc_auc_score(yte, proba[:, 1])) if np.unique(yte).size == 2 else np.nan
+        auc = float(roc_auc_score(y, proba[:, 1])) if np.unique(y).size == 2 else np.nan
     else:
-        aucs = [
-            roc_auc_score(yte == c, proba[:, c])
-            for c in range(k)
-            if 0 < np.count_nonzero(yte == c) < yte.size
-        ]
+        aucs = [roc_auc_score(y == c, proba[:, c]) for c in range(k)
+                if 0 < np.count_nonzero(y == c) < y.size]  # fmt: skip
         auc = float(np.mean(aucs)) if aucs else np.nan
-    acc = float(accuracy_score(yte, pred))
+    acc = float(accuracy_score(y, pred))
     return {
         "accuracy": acc,
-        "balanced_accuracy": float(balanced_accuracy_score(yte, pred)),
+        "balanced_accuracy": float(balanced_accuracy_score(y, pred)),
         "baseline_accuracy": base,
-        "accuracy_se": float(np.sqrt(base * (1.0 - base) / yte.size)),
+        "accuracy_se": float(np.sqrt(base * (1.0 - base) / y.size)),
         "advantage": acc - base,
         "auc": auc,
-        "n_test": float(yte.size),
+        "n_test": float(y.size),
         "n_groups": float(k),
     }
 
@@ -158,7 +160,6 @@ def cross_fitted_leakage(
     fitted on the training rows). Returns the keys of :func:`attribute_leakage`, with
     ``baseline_accuracy`` the share of the majority group and ``n_test`` the number of rows.
     """
-    from sklearn.metrics import accuracy_score, balanced_accuracy_score, roc_auc_score
     from sklearn.model_selection import StratifiedKFold
 
     Ra, aa = _check(R, a, "test")
@@ -185,20 +186,4 @@ def cross_fitted_leakage(
         clf.fit(Ra[fit], y[fit])
         p = clf.predict_proba(Ra[score])
         proba[np.ix_(score, np.asarray(clf.classes_))] = p
-    pred = np.argmax(proba, axis=1)
-    base = float(counts.max() / y.size)
-    if k == 2:
-        auc = float(roc_auc_score(y, proba[:, 1]))
-    else:
-        auc = float(np.mean([roc_auc_score(y == c, proba[:, c]) for c in range(k)]))
-    acc = float(accuracy_score(y, pred))
-    return {
-        "accuracy": acc,
-        "balanced_accuracy": float(balanced_accuracy_score(y, pred)),
-        "baseline_accuracy": base,
-        "accuracy_se": float(np.sqrt(base * (1.0 - base) / y.size)),
-        "advantage": acc - base,
-        "auc": auc,
-        "n_test": float(y.size),
-        "n_groups": float(k),
-    }
+    return _attack_summary(y, proba, float(counts.max() / y.size))
