@@ -99,8 +99,15 @@ def test_outputs_and_schemas(first_run: tuple[Path, Path]) -> None:
     assert set(repair["privatizer"]) == {"group_clear", "grr_group", "oue_group"}
 
     from fairldp.io import read_parquet
+    from fairldp.stages.represent import load_release
 
-    released = read_parquet(res / "privatized" / "german" / "grr" / "eps1" / "seeds0-19.parquet")
+    public = str(res / "public" / "german" / "seeds0-19.parquet")
+    release = str(res / "privatized" / "german" / "grr" / "eps1" / "seeds0-19.parquet")
+    assert set(read_parquet(release).columns) == {"budget_split", "sex=female", "sex=male",
+                                                  "age_group=over_25", "age_group=25_or_under",
+                                                  "foreign_worker=no", "foreign_worker=yes",
+                                                  "z"}  # fmt: skip
+    released = load_release(release, "german", public=public)[0]
     assert released.attrs["fairldp"]["ledger"]
     assert {"budget_split", "part", "seed", "row_id", "y", "sex=female",
             "age_group=over_25"} <= set(released.columns)  # fmt: skip
@@ -124,8 +131,11 @@ def test_no_raw_sensitive_values_in_training_inputs(first_run: tuple[Path, Path]
     work, _ = first_run
     res = work / "results" / "test"
     from fairldp.io import read_parquet
+    from fairldp.stages.represent import load_release
 
-    rel = read_parquet(res / "privatized" / "german" / "grr" / "eps1" / "seeds0-19.parquet")
+    public = str(res / "public" / "german" / "seeds0-19.parquet")
+    rel = load_release(str(res / "privatized" / "german" / "grr" / "eps1" / "seeds0-19.parquet"),
+                       "german", public=public)[0]  # fmt: skip
     split = read_parquet(res / "splits" / "german" / "seeds0-19.parquet")
     tr = rel[(rel["part"] == "train") & (rel["budget_split"] == "uniform")]
     tr = tr.merge(split[["part", "seed", "row_id", "sex"]], on=["part", "seed", "row_id"])
@@ -133,8 +143,8 @@ def test_no_raw_sensitive_values_in_training_inputs(first_run: tuple[Path, Path]
     # GRR, k=2, eps_sex = 1/3: P(keep) = e^(1/3)/(e^(1/3)+1) = 0.583; 1600 rows -> 4 SE < 0.05
     assert abs(agree - 0.583) < 0.05
     # the group alone with the whole budget: z kept with e/(e+1) = 0.731, training rows
-    grp = read_parquet(res / "privatized" / "german" / "grr_group" / "eps1" /
-                       "seeds0-19.parquet")  # fmt: skip
+    grp = load_release(str(res / "privatized" / "german" / "grr_group" / "eps1" /
+                           "seeds0-19.parquet"), "german", public=public)[0]  # fmt: skip
     assert not {"sex", "age_group", "foreign_worker"} & set(grp.columns)
     grp = grp[grp["part"] == "train"].merge(split[["part", "seed", "row_id", "sex"]])
     assert abs((grp["z"] == grp["sex"].cat.codes).mean() - 0.731) < 0.05

@@ -7,6 +7,8 @@ Artifacts (under the study's ``results`` folder, :data:`PATHS`) and what each de
 
 - split ``splits/{dataset}/{block}``: the dataset, the block's seeds, ``test_size``;
 - label bias ``biased/{dataset}/{block}``: + ``label_bias``;
+- public rows ``public/{dataset}/{block}``: the rows a privatizer releases, without their
+  sensitive attributes (joined to every release drawn from them);
 - privatize ``privatized/{dataset}/{privatizer}/eps{eps}/{block}``: + the privatizer, epsilon,
   the group attribute;
 - represent ``represented/{dataset}/{privatizer}/eps{eps}/{representation}/{block}`` (fitted
@@ -44,6 +46,7 @@ __all__ = ["PATHS", "Cell", "Plan", "artifact_key", "block_name", "block_seeds",
 PATHS = {
     "split": "splits/{dataset}/{block}.parquet",
     "biased": "biased/{dataset}/{block}.parquet",
+    "public": "public/{dataset}/{block}.parquet",
     "privatized": "privatized/{dataset}/{privatizer}/eps{eps}/{block}.parquet",
     "represented": "represented/{dataset}/{privatizer}/eps{eps}/{representation}/{block}.parquet",
     "predictions": (

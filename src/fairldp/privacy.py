@@ -18,8 +18,13 @@ Which stage reads which true values (the whole boundary):
   with ``test: privatized``, of the test rows, and releases them as above. With
   ``test: clean`` the test rows carry their TRUE values in the same columns (one-hot, and
   ``z`` = the true group): a deployed model sees a person's own data;
-- ``represent`` and ``learn`` read only released tables (:func:`require_released` refuses a
-  table with a raw sensitive column or without a ledger). They fit on training rows only;
+- ``publish`` writes what is public about the rows, once per split block
+  (:func:`public_rows`): their keys, the label the learner sees and the non-sensitive
+  features, never a sensitive column. A release stores only its reports (and ``z``), row for
+  row in the order of its public rows (checked by :func:`row_digest`);
+- ``represent`` and ``learn`` read only released tables, joined to their public rows
+  (:func:`require_released` refuses a table with a raw sensitive column or without a
+  ledger). They fit on training rows only;
 - ``evaluate`` and the ``leakage`` audit read the true group attribute of the test rows and
   the clean labels (the leakage attacker is cross-fitted on the test rows): they measure,
   they do not train models that are deployed.
@@ -49,9 +54,11 @@ __all__ = [
     "PrivacyBoundaryError",
     "group_noise_model",
     "one_hot",
+    "public_rows",
     "release",
     "require_no_raw_sensitive",
     "require_released",
+    "row_digest",
 ]
 
 NON_PRIVATE = "none"
@@ -77,6 +84,45 @@ def one_hot(df: pd.DataFrame, spec: DatasetSpec, attributes: Sequence[str]) -> p
         for j, v in enumerate(attr.domain):
             blocks[f"{name}={v}"] = (codes == j).astype(np.uint8)
     return pd.DataFrame(blocks, index=df.index)
+
+
+#: the leading columns of public rows: the row keys and the label the learner sees
+PUBLIC_KEYS = ("part", "seed", "row_id", "y")
+
+
+def public_rows(rows: pd.DataFrame, spec: DatasetSpec, seeds: Sequence[int]) -> pd.DataFrame:
+    """What is public about ``rows`` (a split block) for ``seeds``: ``part``, ``seed`` (int32),
+    ``row_id`` (int32), ``y`` (int8, the label the learner sees) and the non-sensitive
+    features, per seed in the order of ``seeds``, training rows then test rows, each in the
+    order of ``rows``: the order in which the privatize stage releases them. No sensitive
+    column, no clean label of a label-biased table."""
+    from fairldp.labelbias import CLEAN_SUFFIX
+
+    seeds = [int(s) for s in seeds]
+    seed = rows["seed"].to_numpy()
+    part = rows["part"].to_numpy()
+    order = [np.flatnonzero((seed == s) & (part == p)) for s in seeds for p in ("train", "test")]
+    picked = rows.iloc[np.concatenate(order) if order else []].reset_index(drop=True)
+    lead = pd.DataFrame({
+        "part": picked["part"].to_numpy(),
+        "seed": picked["seed"].to_numpy(np.int32),
+        "row_id": picked["row_id"].to_numpy(np.int32),
+        "y": picked[spec.target].to_numpy(np.int8),
+    })  # fmt: skip
+    drop = {*PUBLIC_KEYS, *spec.sensitive_names, spec.target, spec.target + CLEAN_SUFFIX}
+    return pd.concat([lead, picked[[c for c in picked.columns if c not in drop]]], axis=1)
+
+
+def row_digest(public: pd.DataFrame) -> str:
+    """SHA-256 of the row keys (``seed``, ``part``, ``row_id``, in order) of public rows: a
+    release records the digest of the rows it was drawn for, and is joined only to them."""
+    import hashlib
+
+    h = hashlib.sha256()
+    h.update(public["seed"].to_numpy(np.int32).tobytes())
+    h.update((public["part"].to_numpy() == "test").astype(np.uint8).tobytes())
+    h.update(public["row_id"].to_numpy(np.int32).tobytes())
+    return h.hexdigest()
 
 
 def _codes(df: pd.DataFrame, name: str) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Check every artifact of a study: readable, made for the keys of its path, nothing left over.
 
 ``python -m fairldp.verify STUDY.yaml [--workdir DIR]`` (``make verify``) reads the footer and
-the fairldp metadata of every artifact the study's plan names (splits, releases,
+the fairldp metadata of every artifact the study's plan names (splits, public rows, releases,
 representations, predictions, leakage audits, evaluations, the metrics table) and reports,
 naming each file:
 
@@ -59,6 +59,11 @@ def expected_artifacts(study: Study) -> Iterator[tuple[str, dict[str, Any]]]:
     plan = Plan(study)
     for (ds, b), seeds in plan.splits().items():
         yield PATHS["split"].format(dataset=ds, block=b), {"dataset": ds, "seeds": list(seeds)}
+    released = {(cell.dataset, b) for cell, b in plan.privatize()}
+    for (ds, b), seeds in plan.splits().items():
+        if (ds, b) in released:
+            yield PATHS["public"].format(dataset=ds, block=b), {"dataset": ds,
+                                                                "seeds": list(seeds)}  # fmt: skip
     for (cell, b), seeds in plan.privatize().items():
         keys = {"dataset": cell.dataset, "privatizer": cell.privatizer, "epsilon": cell.eps}
         yield PATHS["privatized"].format(**cell.keys(), block=b), {**keys, "seeds": list(seeds)}

@@ -16,7 +16,7 @@ from fairldp.privacy import PrivacyBoundaryError
 from fairldp.stages import data
 from fairldp.stages.evaluate import METRICS_COLUMNS, collect, evaluate, leakage
 from fairldp.stages.learn import fit_predict, learn
-from fairldp.stages.privatize import privatize
+from fairldp.stages.privatize import privatize, publish
 from fairldp.stages.represent import iter_features, represent
 
 SEEDS = [0, 1]
@@ -27,6 +27,10 @@ LR = {"model": "logistic_regression", "method": "none", "params": {}}
 TWO_STEP = {"model": "logistic_regression", "method": "corrected_postproc_eo", "params": {}}
 
 
+def pub(chain: dict[str, Path]) -> str:
+    return str(chain["public"])
+
+
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("chain")
@@ -35,18 +39,19 @@ def chain(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) -> dict[str, 
     data.split("german", str(d / "german.parquet"), str(out["split"]), SEEDS, 0.3)
     settings = {"protocol": "grr", "budget_splits": ["uniform", "k_based"],
                 "attributes": ["sex", "age_group"], "test": "privatized", "group": "sex"}
-    out["release"] = d / "release.parquet"
+    out["release"], out["public"] = d / "release.parquet", d / "public.parquet"
+    publish("german", str(out["split"]), str(out["public"]), SEEDS)
     privatize("german", str(out["split"]), str(out["release"]), "g", "1", settings, SEEDS)
     for name, rep in (("naive", NAIVE), ("deconv", DECONV)):
         out[name] = d / f"{name}.parquet"
-        represent("german", str(out["release"]), str(out[name]), rep, SEEDS)
+        represent("german", str(out["release"]), str(out[name]), rep, SEEDS, public=str(out["public"]))
     jobs = [("identity", out["release"], IDENTITY, "lr", LR),
             ("identity", out["release"], IDENTITY, "two_step", TWO_STEP),
             ("naive", out["naive"], NAIVE, "lr", LR)]  # fmt: skip
     for rep_name, path, rep, learner_name, learner in jobs:
         p = d / f"pred_{rep_name}_{learner_name}.parquet"
         learn("german", str(path), str(p), "g", "1", rep_name, rep, learner_name, learner, SEEDS,
-              release=str(out["release"]))  # fmt: skip
+              release=str(out["release"]), public=str(out["public"]))  # fmt: skip
         out[f"pred_{rep_name}_{learner_name}"] = p
     out["eval_lr"] = d / "eval_lr.parquet"
     evaluate("german", [str(out["pred_identity_lr"]), str(out["pred_naive_lr"])],
@@ -56,7 +61,8 @@ def chain(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) -> dict[str, 
     arts = [{"name": "naive", "representation": NAIVE, "seeds": SEEDS},
             {"name": "deconv", "representation": DECONV, "seeds": SEEDS}]
     leakage("german", [str(out["naive"]), str(out["deconv"])], str(out["split"]),
-            str(out["leak"]), "g", "1", "sex", arts, release=str(out["release"]))  # fmt: skip
+            str(out["leak"]), "g", "1", "sex", arts, release=str(out["release"]),
+            public=str(out["public"]))  # fmt: skip
     return out
 
 
@@ -70,23 +76,26 @@ def test_represented_table(chain: dict[str, Path]) -> None:
     assert meta["numeric"] == list(get_dataset("german").numeric)
     # the group's report block is no feature of a repair; the other released attribute's is
     assert "sex=female" not in meta["features"] and "age_group=over_25" in meta["features"]
-    assert set(rep["amount"]) == {0.0, 1.0} and set(rep["budget_split"]) == {"uniform", "k_based"}
+    # a repair is stored once, in full (amount 1); the reader interpolates the amounts
+    assert set(rep["amount"]) == {1.0} and set(rep["budget_split"]) == {"uniform", "k_based"}
+    assert meta["interpolated"] == [0.0, 1.0]
     # only the features the repair changed are stored; the others are read from the release
     assert set(meta["features"]) - set(meta["from_release"]) == set(meta["numeric"])
     assert set(rep.columns) - {"budget_split", "seed", "amount"} == set(meta["numeric"])
     with pytest.raises(ValueError, match="pass release="):
-        next(iter_features(str(chain["naive"]), "german", NAIVE, [0]))
+        next(iter_features(str(chain["naive"]), "german", NAIVE, [0], public=pub(chain)))
     block = next(iter_features(str(chain["naive"]), "german", NAIVE, [0],
-                               release=str(chain["release"])))  # fmt: skip
-    plain = next(iter_features(str(chain["release"]), "german", IDENTITY, [0]))
+                               release=str(chain["release"]), public=pub(chain)))  # fmt: skip
+    plain = next(iter_features(str(chain["release"]), "german", IDENTITY, [0], public=pub(chain)))
     assert list(block.train.columns) == meta["features"]
     kept = meta["from_release"]
     assert block.train[kept].equals(plain.train[kept]) and block.test[kept].equals(plain.test[kept])
     # amount 0 leaves the numeric features as released; the rows are the release's, in order
     blocks = list(iter_features(str(chain["naive"]), "german", NAIVE, SEEDS,
-                                release=str(chain["release"])))  # fmt: skip
+                                release=str(chain["release"]), public=pub(chain)))  # fmt: skip
     plains = {(b.budget_split, b.seed): b for b in
-              iter_features(str(chain["release"]), "german", IDENTITY, SEEDS)}  # fmt: skip
+              iter_features(str(chain["release"]), "german", IDENTITY, SEEDS,
+                            public=pub(chain))}  # fmt: skip
     assert len(blocks) == 2 * len(SEEDS) * 2  # budget splits x seeds x amounts
     for b in blocks:
         p = plains[(b.budget_split, b.seed)]
@@ -94,16 +103,17 @@ def test_represented_table(chain: dict[str, Path]) -> None:
         if b.amount == 0.0:
             assert np.allclose(b.train["duration"], p.train["duration"])
     # a represented artifact of other rows (here: one seed's rows dropped) is refused
-    short = rep.drop(rep.index[(rep["seed"] == SEEDS[0]) & (rep["amount"] == 0.0)][:5])
+    short = rep.drop(rep.index[rep["seed"] == SEEDS[0]][:5])
     write_parquet(short, chain["naive"].parent / "short.parquet", meta=meta)
     with pytest.raises(ValueError, match="not made from this release"):
         list(iter_features(str(chain["naive"].parent / "short.parquet"), "german", NAIVE,
-                           SEEDS, release=str(chain["release"])))  # fmt: skip
+                           SEEDS, release=str(chain["release"]), public=pub(chain)))  # fmt: skip
 
 
 def test_represent_refuses_raw_rows(chain: dict[str, Path], tmp_path: Path) -> None:
     with pytest.raises(PrivacyBoundaryError, match="raw sensitive columns"):
-        represent("german", str(chain["split"]), str(tmp_path / "r.parquet"), NAIVE, SEEDS)
+        represent("german", str(chain["split"]), str(tmp_path / "r.parquet"), NAIVE, SEEDS,
+                  public=pub(chain))  # fmt: skip
     assert not (tmp_path / "r.parquet").exists()
 
 
@@ -113,17 +123,17 @@ def test_learn_refuses_a_tampered_representation(chain: dict[str, Path], tmp_pat
     write_parquet(leaked, tmp_path / "leaked.parquet", meta=rep.attrs["fairldp"])
     with pytest.raises(PrivacyBoundaryError, match="sex"):
         learn("german", str(tmp_path / "leaked.parquet"), str(tmp_path / "p.parquet"), "g", "1",
-              "naive", NAIVE, "lr", LR, SEEDS)  # fmt: skip
+              "naive", NAIVE, "lr", LR, SEEDS, public=pub(chain))  # fmt: skip
     with pytest.raises(ValueError, match="holds representation"):
         learn("german", str(chain["naive"]), str(tmp_path / "p.parquet"), "g", "1", "deconv",
-              DECONV, "lr", LR, SEEDS)  # fmt: skip
+              DECONV, "lr", LR, SEEDS, public=pub(chain))  # fmt: skip
     assert not (tmp_path / "p.parquet").exists()
 
 
 def test_predictions_are_deterministic(chain: dict[str, Path], tmp_path: Path) -> None:
     again = tmp_path / "p.parquet"
     learn("german", str(chain["release"]), str(again), "g", "1", "identity", IDENTITY,
-          "two_step", TWO_STEP, SEEDS)  # fmt: skip
+          "two_step", TWO_STEP, SEEDS, public=pub(chain))  # fmt: skip
     assert read_parquet(again).equals(read_parquet(chain["pred_identity_two_step"]))
 
 
@@ -147,7 +157,7 @@ def test_fair_methods_get_the_group_apart_from_the_features(
         return est
 
     monkeypatch.setattr(methods, "make_method", spy)
-    block = next(iter_features(str(chain["release"]), "german", IDENTITY, [0]))
+    block = next(iter_features(str(chain["release"]), "german", IDENTITY, [0], public=pub(chain)))
     assert block.group_reports == ["sex=female", "sex=male"]
     score, pred = fit_predict(block, "german", TWO_STEP)
     assert score.shape == pred.shape == (len(block.test),) and set(np.unique(pred)) <= {0, 1}
@@ -164,7 +174,7 @@ def test_predictions_are_the_learners_own(chain: dict[str, Path]) -> None:
     from fairldp.rng import derive_int_seed
 
     pred = read_parquet(chain["pred_identity_two_step"])
-    block = next(iter_features(str(chain["release"]), "german", IDENTITY, [1]))
+    block = next(iter_features(str(chain["release"]), "german", IDENTITY, [1], public=pub(chain)))
     keep = [c for c in block.train.columns if c not in block.group_reports]
     est = make_method("corrected_postproc_eo", block.noise_model(), "logistic_regression",
                       derive_int_seed(1, "model", "german", "logistic_regression",
@@ -255,18 +265,18 @@ def test_every_representation_kind_runs_in_the_chain(
     chain: dict[str, Path], tmp_path: Path, representation: dict
 ) -> None:
     out, pred = tmp_path / "rep.parquet", tmp_path / "pred.parquet"
-    represent("german", str(chain["release"]), str(out), representation, [0])
+    represent("german", str(chain["release"]), str(out), representation, [0], public=pub(chain))
     rep = read_parquet(out)
     features = rep.attrs["fairldp"]["features"]
     assert not {"sex=female", "sex=male"} & set(features)  # never the group's reports
     blocks = list(iter_features(str(out), "german", representation, [0],
-                                release=str(chain["release"])))  # fmt: skip
+                                release=str(chain["release"]), public=pub(chain)))  # fmt: skip
     x = np.vstack([np.vstack([b.train[features].to_numpy(float), b.test[features].to_numpy(float)])
                    for b in blocks])  # fmt: skip
     assert np.isfinite(x).all() and len(rep) == 2 * 1000  # two budget splits, all rows
     assert len(x) == len(rep)
     learn("german", str(out), str(pred), "g", "1", "r", representation, "lr", LR, [0],
-          release=str(chain["release"]))  # fmt: skip
+          release=str(chain["release"]), public=pub(chain))  # fmt: skip
     assert read_parquet(pred)["y_pred"].isin([0, 1]).all()
 
 
@@ -283,13 +293,14 @@ def test_a_mislabelled_artifact_is_refused_naming_the_file(
     fake = tmp_path / "eps1" / "seeds0-19.parquet"
     write_parquet(release, fake, meta={**release.attrs["fairldp"], key: value})
     with pytest.raises(ValueError, match=rf"{re.escape(str(fake))} was made for {key}="):
-        represent("german", str(fake), str(tmp_path / "r.parquet"), NAIVE, SEEDS, "g", "1")
+        represent("german", str(fake), str(tmp_path / "r.parquet"), NAIVE, SEEDS, "g", "1",
+                  public=pub(chain))  # fmt: skip
     with pytest.raises(ValueError, match=rf"{re.escape(str(fake))} was made for {key}="):
         learn("german", str(fake), str(tmp_path / "p.parquet"), "g", "1", "identity", IDENTITY,
-              "lr", LR, SEEDS)  # fmt: skip
+              "lr", LR, SEEDS, public=pub(chain))  # fmt: skip
     represented = read_parquet(chain["naive"])
     fake_rep = tmp_path / "rep" / "seeds0-19.parquet"
     write_parquet(represented, fake_rep, meta={**represented.attrs["fairldp"], key: value})
     with pytest.raises(ValueError, match=rf"{re.escape(str(fake_rep))} was made for {key}="):
         learn("german", str(fake_rep), str(tmp_path / "p.parquet"), "g", "1", "naive", NAIVE,
-              "lr", LR, SEEDS)  # fmt: skip
+              "lr", LR, SEEDS, public=pub(chain))  # fmt: skip

@@ -18,7 +18,8 @@ from fairldp.privacy import (
     require_released,
 )
 from fairldp.stages import data
-from fairldp.stages.privatize import privatize
+from fairldp.stages.privatize import privatize, publish
+from fairldp.stages.represent import load_release
 
 SPEC = get_dataset("german")
 
@@ -128,10 +129,18 @@ def _settings(test: str, attributes: list[str] | None = None) -> dict:
 def test_privatize_stage_test_rows(split: Path, tmp_path: Path) -> None:
     truth = read_parquet(split)
     tables = {}
+    public = tmp_path / "public.parquet"
+    publish("german", str(split), str(public), [0, 1])
+    rows = read_parquet(public)
+    assert list(rows.columns[:4]) == ["part", "seed", "row_id", "y"]
+    assert not set(SPEC.sensitive_names) & set(rows.columns) and "credit" not in rows.columns
     for test in ("clean", "privatized"):
         out = tmp_path / f"{test}.parquet"
         privatize("german", str(split), str(out), "g", "1", _settings(test), [0, 1])
-        tables[test] = t = read_parquet(out)
+        # the release holds its reports alone, one row per public row; the join restores them
+        assert list(read_parquet(out).columns) == ["budget_split", "sex=female", "sex=male", "z"]
+        assert len(read_parquet(out)) == len(rows)
+        tables[test] = t = load_release(str(out), "german", public=str(public))[0]
         assert list(t.columns[:5]) == ["budget_split", "part", "seed", "row_id", "y"]
         assert not set(SPEC.sensitive_names) & set(t.columns)
         assert t.attrs["fairldp"]["ledger"]["uniform"]["epsilons"] == {"sex": 1.0}
@@ -163,7 +172,8 @@ def test_label_biased_rows_release_the_biased_label(split: Path, tmp_path: Path)
     data.label_bias("german", str(split), str(biased), "underdiagnosis", 0.5, "female")
     out = tmp_path / "p.parquet"
     privatize("german", str(biased), str(out), "g", "1", _settings("clean"), [0, 1])
-    t = read_parquet(out)
+    publish("german", str(biased), str(tmp_path / "public.parquet"), [0, 1])
+    t = load_release(str(out), "german", public=str(tmp_path / "public.parquet"))[0]
     assert "credit_clean" not in t.columns  # clean labels stay on the evaluation side
     b = read_parquet(biased)
     m = t.merge(b[["part", "seed", "row_id", "credit"]], on=["part", "seed", "row_id"])
@@ -171,3 +181,24 @@ def test_label_biased_rows_release_the_biased_label(split: Path, tmp_path: Path)
     write_parquet(t, tmp_path / "copy.parquet", meta={})  # a copy without its ledger
     with pytest.raises(PrivacyBoundaryError, match="no release ledger"):
         require_released(read_parquet(tmp_path / "copy.parquet"), SPEC.sensitive_names)
+
+
+def test_a_release_joins_only_the_public_rows_it_was_drawn_for(
+    split: Path, tmp_path: Path, raw_dir: Path
+) -> None:
+    out, public = tmp_path / "r.parquet", tmp_path / "public.parquet"
+    privatize("german", str(split), str(out), "g", "1", _settings("clean"), [0, 1])
+    publish("german", str(split), str(public), [0, 1])
+    joined, _ = load_release(str(out), "german", public=str(public))
+    truth = read_parquet(split)
+    pd.testing.assert_frame_equal(  # the join restores each row's keys, label and features
+        joined[["part", "seed", "row_id", "y", "duration"]],
+        truth[["part", "seed", "row_id", "credit", "duration"]].rename(columns={"credit": "y"})
+        .astype({"y": np.int8}), check_dtype=False)  # fmt: skip
+    other = tmp_path / "other_split.parquet"  # the rows of another test_size
+    data.split("german", str(split.parent / "german.parquet"), str(other), [0, 1], 0.4)
+    publish("german", str(other), str(tmp_path / "other.parquet"), [0, 1])
+    with pytest.raises(ValueError, match="released for other rows"):
+        load_release(str(out), "german", public=str(tmp_path / "other.parquet"))
+    with pytest.raises(PrivacyBoundaryError, match="raw sensitive columns"):
+        load_release(str(out), "german", public=str(split))  # never the raw rows

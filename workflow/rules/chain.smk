@@ -1,7 +1,35 @@
-# The chain of one (dataset, privatizer, epsilon) cell and seed block: privatize (the privacy
-# boundary), represent (fitted representations only; stateless ones are applied where they are
-# read), learn (one job per representation and learner), and the leakage audit of the cell's
+# The chain of one (dataset, privatizer, epsilon) cell and seed block: publish (the public rows
+# of a split block, shared by every release drawn from it), privatize (the privacy boundary),
+# represent (fitted representations only; stateless ones are applied where they are read),
+# learn (one job per representation and learner), and the leakage audit of the cell's
 # representations. Budget splits, the block's seeds and repair amounts loop inside a job.
+
+
+rule publish:
+    input:
+        rows=released_rows,
+    output:
+        out=path("public"),
+    log:
+        f"{R}/logs/publish/{{dataset}}/{{block}}.log",
+    benchmark:
+        f"{R}/benchmarks/publish/{{dataset}}/{{block}}.tsv"
+    group:
+        "data"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=lambda w, attempt: 1000 * attempt,
+        runtime=5,
+        cpus_per_task=1,
+    params:
+        code=CODE["publish"],
+        plugins=PLUGINS,
+        dataset=lambda w: w.dataset,
+        seeds=lambda w: seeds_of(SPLITS, w.dataset, w.block),
+    script:
+        "../scripts/stage.py"
 
 
 rule privatize:
@@ -37,6 +65,7 @@ rule privatize:
 rule represent:
     input:
         release=path("privatized"),
+        public=path("public"),
     output:
         out=path("represented"),
     log:
@@ -70,6 +99,7 @@ rule learn:
     input:
         features=learn_input,
         release=path("privatized"),
+        public=path("public"),
     output:
         out=path("predictions"),
     log:
@@ -106,6 +136,7 @@ rule leakage:
     input:
         features=leakage_inputs,
         release=path("privatized"),
+        public=path("public"),
         split=path("split"),
     output:
         out=path("leakage"),

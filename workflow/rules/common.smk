@@ -152,6 +152,7 @@ CODE = {
         "prepare",
         "split",
         "label_bias",
+        "publish",
         "privatize",
         "represent",
         "learn",

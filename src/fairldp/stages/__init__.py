@@ -14,6 +14,7 @@ derive         :func:`~fairldp.stages.data.derive`
 prepare        :func:`~fairldp.stages.data.prepare`
 split          :func:`~fairldp.stages.data.split`
 label_bias     :func:`~fairldp.stages.data.label_bias`
+publish        :func:`~fairldp.stages.privatize.publish`    :mod:`fairldp.stages.privatize`
 privatize      :func:`~fairldp.stages.privatize.privatize`  :mod:`fairldp.stages.privatize`
 represent      :func:`~fairldp.stages.represent.represent`  :mod:`fairldp.stages.represent`
 learn          :func:`~fairldp.stages.learn.learn`          :mod:`fairldp.stages.learn`
@@ -47,6 +48,7 @@ STAGES = {
     "prepare_study": "fairldp.stages.data:prepare",
     "split": "fairldp.stages.data:split",
     "label_bias": "fairldp.stages.data:label_bias",
+    "publish": "fairldp.stages.privatize:publish",
     "privatize": "fairldp.stages.privatize:privatize",
     "represent": "fairldp.stages.represent:represent",
     "learn": "fairldp.stages.learn:learn",

@@ -130,12 +130,15 @@ def leakage(
     attribute: str,
     artifacts: Sequence[Mapping[str, Any]],
     release: str | None = None,
+    *,
+    public: str,
 ) -> None:
     """The leakage audit of every representation of a cell: an attacker for the TRUE
     ``attribute`` cross-fitted on the test rows (random state
     ``derive_int_seed(seed, "leakage")``). ``artifacts``: per representation, its ``name``,
     ``representation`` (resolved parameters) and ``seeds``, in the order of ``features``;
-    ``release``: the cell's release (the features the representations kept)."""
+    ``release``: the cell's release (the features the representations kept); ``public``: its
+    public rows."""
     audit = AUDITS.get("leakage")
     with timed("leakage"):
         parts = ["train", "test"] if audit.uses_training_groups else ["test"]
@@ -146,7 +149,7 @@ def leakage(
         for path, art in zip(features, artifacts, strict=True):
             made_for = {"privatizer": privatizer, "epsilon": eps}
             for block in iter_features(path, dataset, art["representation"], art["seeds"],
-                                       made_for, release):  # fmt: skip
+                                       made_for, release, public=public):  # fmt: skip
                 digest = _digest(block)
                 if digest not in done:
                     a = {p: _true_groups(truth, p, block.seed, ids) if p in parts else None

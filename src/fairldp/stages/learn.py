@@ -82,14 +82,17 @@ def learn(
     learner: Mapping[str, Any],
     seeds: list[int],
     release: str | None = None,
+    *,
+    public: str,
 ) -> None:
     """Fit ``learner`` on every (budget split, seed, amount) of the block (``release``: the
-    release the representation was fitted on, for the features it kept)."""
+    release the representation was fitted on, for the features it kept; ``public``: its
+    public rows)."""
     with timed("learn"):
         frames = []
         made_for = {"privatizer": privatizer, "epsilon": eps}
         for block in iter_features(features, dataset, representation, seeds, made_for,
-                                   release):  # fmt: skip
+                                   release, public=public):  # fmt: skip
             score, pred = fit_predict(block, dataset, learner)
             frames.append(pd.DataFrame({
                 "budget_split": block.budget_split,

@@ -1,14 +1,23 @@
 """Privatize: the privacy boundary of the chain (:mod:`fairldp.privacy`).
 
-``privatized/{dataset}/{privatizer}/eps{eps}/{block}.parquet``: one block of rows per
-(``budget_split``, ``seed``, ``part``): ``budget_split`` (string; ``none`` for the non-private
-privatizer), ``part`` ('train'/'test'), ``seed`` (int32), ``row_id`` (int32), ``y`` (int8, the
-label the learner sees: biased if the study biases labels), the non-sensitive features as
-prepared, the report encodings ``attribute=value`` of the released sensitive attributes
-(uint8; float32 for SHE) and ``z`` (int16), the decoded group, if the group attribute is
-released and decodable. No raw sensitive column. Metadata: ``dataset``, ``privatizer``,
-``epsilon``, ``seeds``, ``test`` ('clean'/'privatized'), ``group`` and ``ledger`` (per budget
-split, :func:`fairldp.privacy.release`).
+``public/{dataset}/{block}.parquet`` (:func:`publish`): what is public about the rows of a
+split block, once for every release drawn from it (:func:`fairldp.privacy.public_rows`):
+``part`` ('train'/'test'), ``seed`` (int32), ``row_id`` (int32), ``y`` (int8, the label the
+learner sees: biased if the study biases labels) and the non-sensitive features as prepared;
+per seed, the training rows then the test rows. No sensitive column. Metadata: ``dataset``,
+``seeds``.
+
+``privatized/{dataset}/{privatizer}/eps{eps}/{block}.parquet`` (:func:`privatize`): per
+budget split, one row per public row of the release's seeds, in their order:
+``budget_split`` (string; ``none`` for the non-private privatizer), the report encodings
+``attribute=value`` of the released sensitive attributes (uint8, stored as codes; float32 for
+SHE) and ``z`` (int16), the decoded group, if the group attribute is released and decodable.
+No raw sensitive column, and nothing public repeated: the reader joins the public rows
+(:func:`fairldp.stages.represent.load_release`), whose row keys the release pins by their
+digest. Metadata: ``dataset``, ``privatizer``, ``epsilon``, ``seeds``, ``test``
+('clean'/'privatized'), ``group``, ``ledger`` (per budget split,
+:func:`fairldp.privacy.release`) and ``public`` (``rows`` and ``digest``,
+:func:`fairldp.privacy.row_digest`).
 """
 
 from __future__ import annotations
@@ -22,12 +31,28 @@ import pandas as pd
 from fairldp.config import parse_epsilon
 from fairldp.datasets import get_dataset
 from fairldp.io import write_parquet
-from fairldp.labelbias import CLEAN_SUFFIX
-from fairldp.privacy import NON_PRIVATE, one_hot, release
+from fairldp.privacy import NON_PRIVATE, one_hot, public_rows, release, row_digest
 from fairldp.runlog import log, timed
 from fairldp.stages.data import load_rows
 
-__all__ = ["privatize"]
+__all__ = ["privatize", "publish"]
+
+
+def publish(dataset: str, rows: str, out: str, seeds: Sequence[int]) -> None:
+    """Write the public rows of the block's ``seeds`` (:func:`fairldp.privacy.public_rows`)."""
+    with timed("publish"):
+        table = load_rows(rows, dataset)
+        _require_seeds(table, seeds, rows)
+        public = public_rows(table, get_dataset(dataset), seeds)
+        write_parquet(public, out, meta={"dataset": dataset, "seeds": [int(s) for s in seeds]})
+        log.info("published %s: %d rows x %d columns, seeds %s", dataset, *public.shape,
+                 list(seeds))  # fmt: skip
+
+
+def _require_seeds(table: pd.DataFrame, seeds: Sequence[int], source: str) -> None:
+    missing = sorted(set(int(s) for s in seeds) - set(table["seed"].unique()))
+    if missing:
+        raise ValueError(f"{source}: no rows for seeds {missing}")
 
 
 def privatize(
@@ -52,9 +77,8 @@ def privatize(
         spec = get_dataset(dataset)
         epsilon = parse_epsilon(eps)
         table = load_rows(rows, dataset)
-        missing = sorted(set(seeds) - set(table["seed"].unique()))
-        if missing:
-            raise ValueError(f"{rows}: no rows for seeds {missing}")
+        _require_seeds(table, seeds, rows)
+        public = public_rows(table, spec, seeds)
         group = group if group in attributes else None
         splits = [NON_PRIVATE] if protocol == NON_PRIVATE else list(budget_splits)
         frames, ledgers = [], {}
@@ -71,11 +95,14 @@ def privatize(
                             attributes, group, part=None if part == "train" else part,
                         )  # fmt: skip
                         ledgers[budget_split] = ledger
-                    frames.append(_finish(released, spec, budget_split))
+                    frames.append(_finish(released, budget_split, part_rows.columns))
         out_table = pd.concat(frames, ignore_index=True)
+        if len(out_table) != len(splits) * len(public):  # the order is public_rows'
+            raise AssertionError(f"{len(out_table)} released rows for {len(public)} public rows")
         meta = {"dataset": dataset, "privatizer": privatizer, "epsilon": eps,
                 "seeds": [int(s) for s in seeds], "test": test, "group": group,
-                "ledger": ledgers}  # fmt: skip
+                "ledger": ledgers,
+                "public": {"rows": len(public), "digest": row_digest(public)}}  # fmt: skip
         write_parquet(out_table, out, meta=meta)
         for budget_split, ledger in ledgers.items():
             log.info("privatized %s with %s (%s) at eps=%s: per-attribute epsilons %s",
@@ -88,22 +115,15 @@ def _clean(rows: pd.DataFrame, spec, attributes: Sequence[str], group: str | Non
     report columns and dtypes, and ``z`` the true group."""
     features = one_hot(rows, spec, attributes)
     reports = [c for c in train.columns if c in features.columns]
-    features = features[reports].astype(train[reports].dtypes.to_dict())
-    out = pd.concat([rows.drop(columns=spec.sensitive_names), features], axis=1)
+    out = features[reports].astype(train[reports].dtypes.to_dict())
     if group is not None and "z" in train.columns:
         out["z"] = rows[group].cat.codes.to_numpy().astype(np.int16)
     return out
 
 
-def _finish(released: pd.DataFrame, spec, budget_split: str) -> pd.DataFrame:
-    """Fixed leading columns: budget_split, part, seed, row_id, y; then the rest."""
-    lead = pd.DataFrame({
-        "budget_split": budget_split,
-        "part": released["part"].to_numpy(),
-        "seed": released["seed"].to_numpy(np.int32),
-        "row_id": released["row_id"].to_numpy(np.int32),
-        "y": released[spec.target].to_numpy(np.int8),
-    })  # fmt: skip
-    drop = [c for c in ("part", "seed", "row_id", spec.target, spec.target + CLEAN_SUFFIX)
-            if c in released.columns]  # fmt: skip
-    return pd.concat([lead, released.drop(columns=drop).reset_index(drop=True)], axis=1)
+def _finish(released: pd.DataFrame, budget_split: str, given: Sequence[str]) -> pd.DataFrame:
+    """``budget_split``, then the columns the release added to the ``given`` ones (the
+    reports and ``z``), in the order of the rows (that of their public rows)."""
+    keep = [c for c in released.columns if c not in set(given)]
+    lead = pd.DataFrame({"budget_split": np.repeat(budget_split, len(released))})
+    return pd.concat([lead, released[keep].reset_index(drop=True)], axis=1)

@@ -2,8 +2,10 @@
 
 ``represented/{dataset}/{privatizer}/eps{eps}/{representation}/{block}.parquet`` (fitted
 kinds only; stateless ones are applied where they are read, :func:`iter_features`):
-``budget_split``, ``seed`` (int32), ``amount`` (float64; NaN for kinds without amounts), then
-the features the representation changed (float32 unless the kind keeps the released dtypes;
+``budget_split``, ``seed`` (int32), ``amount`` (float64; NaN for kinds without amounts; 1 for
+the full repair of an interpolating kind, metadata ``interpolated``: the amounts the reader
+computes as ``(1 - lambda) x + lambda T(x)``), then the features the representation changed
+(float32 unless the kind keeps the released dtypes;
 one-hot blocks stored as codes, see :mod:`fairldp.io`); per (budget split, seed) and amount,
 the training rows then the test rows, in the order of the release. The rows' keys (``part``,
 ``row_id``, ``y``, ``z``) and the features equal to the release's own in every row (metadata
@@ -18,7 +20,7 @@ Reads only released tables: :func:`fairldp.privacy.require_released` refuses any
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -27,7 +29,13 @@ import pandas as pd
 from fairldp.datasets import get_dataset
 from fairldp.datasets.raw import check_categories
 from fairldp.io import check_made_for, read_parquet, write_parquet
-from fairldp.privacy import group_noise_model, identity_noise_model, require_released
+from fairldp.privacy import (
+    group_noise_model,
+    identity_noise_model,
+    require_no_raw_sensitive,
+    require_released,
+    row_digest,
+)
 from fairldp.representations import REPRESENTATIONS, Groups, Layout, Representation
 from fairldp.rng import derive_int_seed
 from fairldp.runlog import log, timed
@@ -42,18 +50,43 @@ def build_representation(params: Mapping[str, Any]) -> Representation:
 
 
 def load_release(
-    path: str, dataset: str, expect: Mapping[str, Any] | None = None
+    path: str, dataset: str, expect: Mapping[str, Any] | None = None, *, public: str
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """A released table (privatize stage) with its categorical features restored, and its
-    metadata; refuses a table that is not a release (privacy boundary) or that was made for
-    other keys than ``dataset`` and ``expect`` (privatizer, epsilon, seeds)."""
+    """A released table (privatize stage) joined to its ``public`` rows (publish stage), with
+    its categorical features restored, and its metadata: per budget split, ``budget_split``,
+    the public columns (``part``, ``seed``, ``row_id``, ``y``, the non-sensitive features),
+    the reports and ``z``. Refuses a table that is not a release (privacy boundary), that was
+    made for other keys than ``dataset`` and ``expect`` (privatizer, epsilon, seeds), or that
+    was drawn for other rows than the public ones (row count and digest of their keys)."""
     spec = get_dataset(dataset)
     table = read_parquet(path)
     meta = table.attrs["fairldp"]
     require_released(table, spec.sensitive_names, source=str(path))
     check_made_for(path, meta, dataset=dataset, **(expect or {}))
-    table = check_categories(table, spec, source=str(path), only=spec.categorical)
-    return table, meta
+    rows = read_parquet(public)
+    require_no_raw_sensitive(rows, spec.sensitive_names, source=str(public))
+    check_made_for(public, rows.attrs["fairldp"], dataset=dataset, seeds=meta["seeds"])
+    seed, part = rows["seed"].to_numpy(), rows["part"].to_numpy()
+    order = [np.flatnonzero((seed == s) & (part == p)) for s in meta["seeds"]
+             for p in ("train", "test")]  # fmt: skip
+    rows = rows.iloc[np.concatenate(order)].reset_index(drop=True)
+    pinned = meta.get("public") or {}
+    if pinned.get("rows") != len(rows) or pinned.get("digest") != row_digest(rows):
+        raise ValueError(f"{path} was released for other rows than those of {public} (seeds "
+                         f"{meta['seeds']}): rebuild the release")  # fmt: skip
+    n_splits, rest = divmod(len(table), len(rows)) if len(rows) else (0, len(table))
+    starts = np.arange(n_splits) * len(rows)
+    split_of = table["budget_split"].to_numpy()
+    if rest or (split_of[starts] != split_of[starts + len(rows) - 1]).any():
+        raise ValueError(f"{path}: {len(table)} released rows are not whole budget splits of "
+                         f"the {len(rows)} public rows of {public}")  # fmt: skip
+    own = table.drop(columns=["budget_split"]).reset_index(drop=True)
+    joined = pd.concat([table[["budget_split"]].reset_index(drop=True),
+                        pd.concat([rows] * n_splits, ignore_index=True), own],
+                       axis=1)  # fmt: skip
+    joined.attrs["fairldp"] = meta
+    joined = check_categories(joined, spec, source=str(public), only=spec.categorical)
+    return joined, meta
 
 
 def layout_of(dataset: str, meta: Mapping[str, Any], budget_split: str, has_z: bool) -> Layout:
@@ -133,20 +166,24 @@ def represent(
     seeds: list[int],
     privatizer: str | None = None,
     eps: str | None = None,
+    *,
+    public: str,
 ) -> None:
     """Fit ``representation`` on the training rows of every (budget split, seed) of the block
+    (the release joined to its ``public`` rows)
     (random state ``derive_int_seed(seed, "represent", dataset, kind)``); write the features
     of the training and test rows, for every repair amount."""
     with timed("represent"):
         rep = build_representation(representation)
+        fit = replace(rep, amounts=(1.0,)) if rep.interpolates else rep  # T(x) once
         expect = {"privatizer": privatizer, "epsilon": eps, "seeds": list(seeds)}
-        table, meta = load_release(release, dataset, expect)
+        table, meta = load_release(release, dataset, expect, public=public)
         frames, features, numeric = [], None, None
         unchanged: set[str] | None = None  # features equal to the release's own, everywhere
         for (_, seed), part, layout, groups in _blocks(table, meta, dataset, seeds):
             rs = derive_int_seed(int(seed), "represent", dataset, rep.kind)
             plain = _released_features(part, layout, groups)
-            for fitted in rep.fit_transform(part["train"], part["test"], layout, groups,
+            for fitted in fit.fit_transform(part["train"], part["test"], layout, groups,
                                             part["train"]["y"].to_numpy(), rs):  # fmt: skip
                 for name, x in (("train", fitted.train), ("test", fitted.test)):
                     head = pd.DataFrame({"budget_split": part[name]["budget_split"].to_numpy(),
@@ -163,8 +200,8 @@ def represent(
             raise ValueError(f"{release}: no rows for seeds {seeds}")
         from_release = [c for c in features or [] if c in (unchanged or set())]
         out_meta = {**meta, "representation": dict(representation), "features": features,
-                    "numeric": numeric, "seeds": list(seeds),
-                    "from_release": from_release}  # fmt: skip
+                    "numeric": numeric, "seeds": list(seeds), "from_release": from_release,
+                    "interpolated": list(rep.amounts) if rep.interpolates else None}  # fmt: skip
         table = pd.concat(frames, ignore_index=True).drop(columns=from_release)
         # float32 features: 7 significant digits (a raw value at amount 0 is rounded to them)
         floats = [c for c in features or [] if c in table and table[c].dtype == np.float64]
@@ -190,15 +227,18 @@ def iter_features(
     seeds: list[int],
     expect: Mapping[str, Any] | None = None,
     release: str | None = None,
+    *,
+    public: str,
 ) -> Iterator[Block]:
     """The feature blocks of a represented artifact, or of a release under a stateless
     representation (computed here), for the given seeds; ``expect``: the keys (privatizer,
     epsilon) the artifact must have been made for; ``release``: the release a represented
-    artifact was fitted on (its rows and the features it did not change)."""
+    artifact was fitted on (its rows and the features it did not change); ``public``: the
+    public rows the release is joined to (:func:`load_release`)."""
     rep = build_representation(representation)
     expect = {**(expect or {}), "seeds": list(seeds)}
     if rep.stateless:
-        table, meta = load_release(path, dataset, expect)
+        table, meta = load_release(path, dataset, expect, public=public)
     else:
         table = read_parquet(path)
         meta = table.attrs["fairldp"]
@@ -217,7 +257,7 @@ def iter_features(
     if release is None:
         raise ValueError(f"{path} holds the features its representation changed; the rows and "
                          "the other features are its release's: pass release=")  # fmt: skip
-    rel, rel_meta = load_release(release, dataset, expect)
+    rel, rel_meta = load_release(release, dataset, expect, public=public)
     stored = {(b, int(sd)): rows for (b, sd), rows in
               table.groupby(["budget_split", "seed"], sort=True) if int(sd) in seeds}  # fmt: skip
     found = set()
@@ -231,7 +271,7 @@ def iter_features(
                              f"{release}: not made from this release")  # fmt: skip
         found.add((budget_split, seed))
         n_train, n_test = len(part["train"]), len(part["test"])
-        for amount, x in rows.groupby("amount", sort=True, dropna=False):
+        for amount, x in _amounts(rows, meta.get("interpolated"), base):
             x = x.drop(columns=["budget_split", "seed", "amount"]).reset_index(drop=True)
             if len(x) != n_train + n_test:
                 raise ValueError(f"{path} holds {len(x)} rows for {budget_split}, seed {seed}, "
@@ -247,6 +287,29 @@ def iter_features(
         extra = sorted(set(stored) - found)[0]
         raise ValueError(f"{path} holds rows for {extra[0]}, seed {extra[1]} that its release "
                          f"{release} lacks: not made from this release")  # fmt: skip
+
+
+def _amounts(
+    rows: pd.DataFrame, interpolated: list[float] | None, base: Mapping[str, pd.DataFrame]
+) -> Iterator[tuple[Any, pd.DataFrame]]:
+    """The stored rows of one (budget split, seed) per amount; for an interpolating kind
+    (stored: the full repair ``T(x)`` at amount 1), ``(1 - lambda) x + lambda T(x)`` for
+    every amount ``lambda`` of ``interpolated``, ``x`` the released features."""
+    if interpolated is None:
+        yield from rows.groupby("amount", sort=True, dropna=False)
+        return
+    x = pd.concat([base["train"], base["test"]], ignore_index=True)
+    full = rows.reset_index(drop=True)
+    changed = [c for c in full.columns if c not in ("budget_split", "seed", "amount")]
+    if len(full) != len(x):  # the caller's row check names the files
+        yield 1.0, full
+        return
+    for lam in sorted(interpolated):
+        out = full.copy()
+        out["amount"] = lam
+        for c in changed:
+            out[c] = (1.0 - lam) * x[c].to_numpy(np.float64) + lam * full[c].to_numpy(np.float64)
+        yield lam, out
 
 
 def _block(budget_split: str, seed: int, amount: float | None, train: pd.DataFrame,
