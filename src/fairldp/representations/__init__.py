@@ -134,13 +134,17 @@ class Representation(ABC):
 
     Class attributes: ``kind`` (registry name); ``stateless`` (fits nothing: no artifact of its
     own, applied where it is read); ``uses_groups`` (needs the decoded group and its channel);
-    ``needs_numeric`` (transforms the numeric features: the dataset must have some).
+    ``needs_numeric`` (transforms the numeric features: the dataset must have some);
+    ``interpolates`` (the features at amount ``lambda`` are ``(1 - lambda) x + lambda T(x)``
+    of the features ``x`` without the group's report block and their full repair ``T(x)``:
+    an artifact stores ``T(x)`` once, and the reader interpolates).
     """
 
     kind: ClassVar[str]
     stateless: ClassVar[bool] = False
     uses_groups: ClassVar[bool] = False
     needs_numeric: ClassVar[bool] = False
+    interpolates: ClassVar[bool] = False
 
     @classmethod
     def parameters(cls) -> list[str]:

@@ -51,6 +51,7 @@ class _NumericRepair(GroupRepresentation):
     """Repair of the numeric block with a sweep over repair amounts."""
 
     needs_numeric: ClassVar[bool] = True
+    interpolates: ClassVar[bool] = True
     amounts: tuple[float, ...] = (1.0,)
 
     def __post_init__(self) -> None:
