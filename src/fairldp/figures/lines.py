@@ -19,6 +19,8 @@ __all__ = ["Lines", "scale", "undefined_reason"]
 #: the axes along which a non-private reference is repeated in every panel
 PRIVACY_AXES = ("protocol", "budget_split", "privatizer", "epsilon")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
+#: panel rows beyond which a grid of at most two columns wraps into blocks side by side
+MAX_ROWS = 3
 #: line styles of the ``style`` axis; dashed is kept for the non-private baseline
 LINESTYLES: tuple[Any, ...] = ("-", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 1.3)))
 DOTTED = (0, (1, 1.3))
@@ -335,9 +337,20 @@ class Lines(FigureKind):
         patterns = self._patterns(main, style_axes, combos)
 
         xs = np.sort(private[self.x].dropna().unique()) if not private.empty else np.array([])
-        width = 3.1 * len(cols) + 1.4
-        fig, axes = plt.subplots(len(rows), len(cols), figsize=(width, 1.9 * len(rows) + 1.7),
+        # more than MAX_ROWS rows of at most two columns: the rows wrap into blocks side by
+        # side (panel (i, j) at grid row i % per, column (i // per) * len(cols) + j)
+        blocks = math.ceil(len(rows) / MAX_ROWS) if len(cols) <= 2 else 1
+        per = math.ceil(len(rows) / blocks)
+        width = 3.1 * len(cols) * blocks + 1.4
+        fig, grid = plt.subplots(per, len(cols) * blocks, figsize=(width, 1.9 * per + 1.7),
                                  sharex=True, squeeze=False, layout="constrained")  # fmt: skip
+        axes = {(i, j): grid[i % per, (i // per) * len(cols) + j]
+                for i in range(len(rows)) for j in range(len(cols))}  # fmt: skip
+        for k in range(len(rows), per * blocks):  # empty cells of the last block
+            for j in range(len(cols)):
+                grid[k % per, (k // per) * len(cols) + j].set_visible(False)
+                if k % per:  # the panel above it carries the x axis
+                    grid[k % per - 1, (k // per) * len(cols) + j].tick_params(labelbottom=True)
         extents: dict[Any, list[float]] = {}
         keys: dict[tuple[int, int], Any] = {}
         fair_values: set[float] = set()
@@ -366,10 +379,11 @@ class Lines(FigureKind):
                 ext[1] = max([ext[1], *(min(v, top) for v in highs)])
                 self._axis(ax, xs, not base.empty)
                 ax.grid(alpha=0.3)
-                ax.set_xlabel(self._xlabel(not base.empty) if i == len(rows) - 1 else "")
+                last = i == len(rows) - 1 or i % per == per - 1
+                ax.set_xlabel(self._xlabel(not base.empty) if last else "")
                 if j == 0:
                     ax.set_ylabel(self._row_label(rg, metrics), fontsize=9)
-                if self.col == "metric" or (i == 0 and self.col is not None):
+                if self.col == "metric" or (i % per == 0 and self.col is not None):
                     ax.set_title(_group_label(self.col, cg) if self.col != "metric"
                                  else label("metric", c), fontsize=9)  # fmt: skip
         for (i, j), key in keys.items():
