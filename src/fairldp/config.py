@@ -72,6 +72,7 @@ __all__ = [
     "load_schema",
     "load_study",
     "parse_epsilon",
+    "published_path",
     "validate_schema",
 ]
 
@@ -402,6 +403,7 @@ class Study:
     test_size: float = 0.2
     baseline: bool = True
     label_bias: LabelBias | None = None
+    reproduction: dict[str, Any] | None = None
     synthetic: dict[str, dict[str, Any]] = field(default_factory=dict)
     acs: dict[str, Any] = field(default_factory=dict)
     download: dict[str, Any] = field(default_factory=dict)
@@ -737,6 +739,41 @@ def _label_bias(raw: Mapping[str, Any] | None, datasets: Sequence[str]) -> Label
     return lb
 
 
+def _reproduction(raw: Mapping[str, Any] | None, axes: Mapping[str, Any],
+                  workdir: str | Path | None,
+                  project: str | Path | None) -> dict[str, Any] | None:  # fmt: skip
+    """The ``reproduction`` key with its defaults; its datasets must be the study's, and the
+    published table (in the working directory, else in the project) must hold its paper."""
+    if not raw:
+        return None
+    out = {"published": "docs/reproductions/published.csv", "doc": None, "where": {},
+           "values": {}, "baseline": None, "datasets": {}, "notes": {}, **raw}  # fmt: skip
+    for ds in out["datasets"]:
+        if ds not in axes["datasets"]:
+            raise _fail(f"reproduction.datasets.{ds}", f"{ds!r} is not a dataset of the study"
+                        f"{closest(ds, list(axes['datasets']))}")  # fmt: skip
+    path = published_path(out["published"], workdir, project)
+    if path.exists():
+        import csv
+
+        with path.open(newline="") as f:
+            papers = sorted({row["paper"] for row in csv.DictReader(f)})
+        if out["paper"] not in papers:
+            raise _fail("reproduction.paper", f"{out['paper']!r} is not a paper of "
+                        f"{out['published']}{closest(out['paper'], papers)}; it has {papers}")
+    return out
+
+
+def published_path(path: str, workdir: str | Path | None = None,
+                   project: str | Path | None = None) -> Path:  # fmt: skip
+    """A ``reproduction.published`` table: as given if absolute or present in the working
+    directory, else in the project (the checkout of the workflow)."""
+    given = Path(workdir or ".") / path
+    if given.exists() or project is None:
+        return given
+    return Path(project) / path
+
+
 def _figures(raw: Mapping[str, Any] | None, runs: Sequence[Run]) -> dict[str, FigureSpec]:
     from fairldp.figures import FIGURE_KINDS, default_figures
 
@@ -833,6 +870,8 @@ def load_study(
         test_size=float(raw["test_size"]),
         baseline=bool(raw["baseline"]),
         label_bias=_label_bias(raw.get("label_bias"), study_axes["datasets"]),
+        reproduction=_reproduction(config.get("reproduction"), study_axes, workdir,
+                                   project),
         synthetic=synthetic,
         acs=dict(raw["acs"]),
         download=dict(raw["download"]),

@@ -43,6 +43,7 @@ FAMILIES = {
     "derive": "derive raw data",
     "prepare": "prepare datasets",
     "split": "train/test splits",
+    "publish": "public rows",
     "privatize": "LDP privatization",
     "represent": "fit representations",
     "learn": "train learners",
@@ -52,6 +53,7 @@ FAMILIES = {
     "summary": "summary table",
     "provenance": "provenance",
     "figure": "figures",
+    "reproduction": "reproduction table",
 }
 
 _STATS = re.compile(r"^(\S+)\s+(\d+)$")

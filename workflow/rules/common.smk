@@ -162,6 +162,7 @@ CODE = {
         "figures",
         "summary",
         "provenance",
+        "reproduction",
     )
 }
 
@@ -374,6 +375,27 @@ def all_outputs():
         f"{R}/provenance.html",
         *summary_files(),
         *figure_files(),
+        *reproduction_files(),
+    ]
+
+
+def published_table():
+    """The reproduction's published numbers (in the working directory, else the checkout)."""
+    from fairldp.config import published_path
+
+    return os.path.relpath(published_path(STUDY.reproduction["published"], ".", REPO))
+
+
+def reproduction_files():
+    """The study's reproduction table and page (if it names a paper)."""
+    if not STUDY.reproduction:
+        return []
+    paper = STUDY.reproduction["paper"]
+    doc = STUDY.reproduction["doc"]
+    return [
+        f"{R}/reproduction/{paper}.csv",
+        f"{R}/reproduction/{paper}.md",
+        *([doc] if doc else []),
     ]
 
 

@@ -155,6 +155,48 @@ rule summary:
         "../scripts/stage.py"
 
 
+# the study's numbers beside a paper's published ones (the study's `reproduction` key)
+if STUDY.reproduction:
+
+    rule reproduction:
+        input:
+            metrics=f"{R}/metrics.parquet",
+            published=published_table(),
+        output:
+            **({"doc": STUDY.reproduction["doc"]} if STUDY.reproduction["doc"] else {}),
+            table=report(
+                f"{R}/reproduction/{STUDY.reproduction['paper']}.csv",
+                caption="../report/reproduction.rst",
+                category=CATEGORY["summary"],
+                subcategory="Tables to download",
+                labels={"table": "published numbers beside ours (CSV)"},
+            ),
+            page=f"{R}/reproduction/{STUDY.reproduction['paper']}.md",
+        log:
+            f"{R}/logs/reproduction.log",
+        benchmark:
+            f"{R}/benchmarks/reproduction.tsv"
+        group:
+            "summary"
+        conda:
+            ENV
+        threads: 1
+        resources:
+            mem_mb=lambda w, attempt: 1000 * attempt,
+            runtime=5,
+            cpus_per_task=1,
+        params:
+            code=CODE["reproduction"],
+            spec={
+                k: v
+                for k, v in STUDY.reproduction.items()
+                if k not in ("published", "doc", "title")
+            },
+            title=STUDY.reproduction.get("title") or STUDY.reproduction["paper"],
+        script:
+            "../scripts/stage.py"
+
+
 rule provenance:
     input:
         prepared=[prepared(SimpleNamespace(dataset=d)) for d in STUDY.datasets],

@@ -24,6 +24,7 @@ collect        :func:`~fairldp.stages.evaluate.collect`
 figures        :func:`~fairldp.stages.report.figures`       :mod:`fairldp.stages.report`
 summary        :func:`~fairldp.stages.report.summary`
 provenance     :func:`~fairldp.stages.report.provenance`
+reproduction   :func:`~fairldp.stages.report.reproduction`
 =============  ===========================================  =================================
 """
 
@@ -58,6 +59,7 @@ STAGES = {
     "figures": "fairldp.stages.report:figures",
     "summary": "fairldp.stages.report:summary",
     "provenance": "fairldp.stages.report:provenance",
+    "reproduction": "fairldp.stages.report:reproduction",
 }
 
 

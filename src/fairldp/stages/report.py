@@ -1,5 +1,6 @@
 """Report stages: the figures of a study (from its figure specs), its summary (what was run, the
-headline numbers, the tidy table to download) and its provenance."""
+headline numbers, the tidy table to download), its provenance, and its reproduction of a paper
+(:mod:`fairldp.reproduce`: ``reproduction/{paper}.md`` and ``.csv``, and the page ``doc``)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ __all__ = [
     "headline_table",
     "provenance",
     "reference_epsilon",
+    "reproduction",
     "study_overview",
     "summary",
 ]
@@ -56,6 +58,32 @@ def figures(
                    "caption": caption}  # fmt: skip
             kind.draw(data, f["paths"], ctx)
             log.info("figure %s %s: %d rows", figure, values, len(data))
+
+
+def reproduction(
+    metrics: str,
+    published: str,
+    table: str,
+    page: str,
+    spec: Mapping[str, Any],
+    title: str,
+    doc: str | None = None,
+) -> None:
+    """The study's metrics beside the paper's published numbers (:func:`fairldp.reproduce.
+    compare`): the comparison as CSV (``table``) and Markdown (``page``, copied to ``doc``)."""
+    from fairldp.io import atomic_write_bytes
+    from fairldp.reproduce import compare, markdown, read_published
+
+    with timed("reproduction"):
+        df = read_parquet(metrics)
+        pub = read_published(published, spec["paper"])
+        out = compare(df, pub, spec)
+        atomic_write_bytes(out.to_csv(index=False).encode(), table)
+        text = markdown(out, {**spec, "published": published}, title).encode()
+        for path in (page, *([doc] if doc else [])):
+            atomic_write_bytes(text, path)
+        log.info("reproduction of %s: %d of %d published numbers within 2 SE", spec["paper"],
+                 int(out["within"].sum()), len(out))  # fmt: skip
 
 
 def provenance(
