@@ -59,7 +59,8 @@ _BUDGET_SPLITS = {
     "combined": "combined (product domain)",
     "sampling": "sampling (one attribute per user)",
 }
-_MODELS = {"lightgbm": "LightGBM", "logistic_regression": "logistic regression"}
+_MODELS = {"lightgbm": "LightGBM", "logistic_regression": "logistic regression",
+           "cell_bayes": "cell Bayes classifier"}  # fmt: skip
 _METHODS = {
     "none": "no fair method",
     "unaware": "unaware",

@@ -98,7 +98,11 @@ for _figure in STUDY.figures:
             caption=figure_caption(_figure),
             files=figure_files_of(_figure),
             runs=PLAN.run_axes(STUDY.figures[_figure].figure.runs),
-            context={"study": STUDY.study, "orders": PLAN.orders()},
+            context={
+                "study": STUDY.study,
+                "orders": PLAN.orders(),
+                "synthetic": STUDY.synthetic,
+            },
         script:
             "../scripts/stage.py"
 
