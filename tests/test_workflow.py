@@ -240,6 +240,15 @@ def test_two_runs_give_identical_metrics(repo: Path, first_run: tuple[Path, Path
     pd.testing.assert_frame_equal(a, b, check_exact=True)
 
 
+@pytest.mark.parametrize("study", sorted(p.stem for p in (Path(__file__).parents[1] / "config"
+                                                          / "studies").glob("*.yaml")))
+def test_every_shipped_study_builds_its_dag(repo: Path, tmp_path: Path, study: str) -> None:
+    """Each study file of config/studies plans its jobs from an empty folder (no job runs)."""
+    out = run_snakemake(repo, tmp_path, repo / "config" / "studies" / f"{study}.yaml",
+                        "--dry-run", "--quiet", "rules")  # fmt: skip
+    assert re.search(r"^total\s+\d+", out, re.M), out[-2000:]
+
+
 def test_lint_is_clean(repo: Path) -> None:
     res = subprocess.run([SNAKEMAKE, "--lint", "-s", str(repo / "Snakefile")], cwd=repo,
                          capture_output=True, text=True, timeout=120)  # fmt: skip
