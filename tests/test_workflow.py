@@ -116,7 +116,7 @@ def test_outputs_and_schemas(first_run: tuple[Path, Path]) -> None:
     assert "sex=#" in stored.names  # GRR's one-hot reports are stored as codes
     identity = next((res / "predictions" / "german" / "grr" / "eps1").glob("identity-*"))
     preds = pq.read_schema(identity / "lightgbm" / "seeds0-19.parquet")
-    assert preds.names == ["budget_split", "seed", "amount", "row_id", "z", "y_score", "y_pred"]
+    assert preds.names == ["budget_split", "seed", "amount", "z", "y_score", "y_pred"]
     for fig in ("fairness", "utility", "fair_methods", "repair_amount", "repair_epsilon"):
         pngs = list((res / "figures" / fig).glob("*.png"))
         assert pngs and all(p.stat().st_size > 10_000 for p in pngs), fig

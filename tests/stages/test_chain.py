@@ -197,7 +197,10 @@ def test_evaluate_matches_metrics_computed_by_hand(chain: dict[str, Path], tmp_p
     pred = read_parquet(chain["pred_identity_lr"])
     for seed in SEEDS:
         p = pred[(pred["seed"] == seed) & (pred["budget_split"] == "uniform")]
-        t = truth[truth["seed"] == seed].merge(p, on=["seed", "row_id"])
+        # one prediction per test row of the seed, in the split's order (no row ids stored)
+        t = pd.concat([truth[truth["seed"] == seed].reset_index(drop=True),
+                       p.drop(columns="seed").reset_index(drop=True)], axis=1)  # fmt: skip
+        assert len(t) == len(p) == (truth["seed"] == seed).sum()
         y, yhat = t["credit"].to_numpy(), t["y_pred"].to_numpy()
         expected = {
             "utility": utility_metrics(y, yhat, t["y_score"].to_numpy()),
@@ -214,6 +217,11 @@ def test_evaluate_matches_metrics_computed_by_hand(chain: dict[str, Path], tmp_p
     write_parquet(partial, tmp_path / "partial.parquet", meta=pred.attrs["fairldp"])
     with pytest.raises(ValueError, match="do not cover all test rows"):
         evaluate("german", [str(tmp_path / "partial.parquet")], str(chain["split"]),
+                 str(tmp_path / "m.parquet"), "lr", "sex", ["utility"])  # fmt: skip
+    other = {**pred.attrs["fairldp"], "test_rows": "0" * 64}  # made for other test rows
+    write_parquet(pred, tmp_path / "other.parquet", meta=other)
+    with pytest.raises(ValueError, match="other test rows than those of the split"):
+        evaluate("german", [str(tmp_path / "other.parquet")], str(chain["split"]),
                  str(tmp_path / "m.parquet"), "lr", "sex", ["utility"])  # fmt: skip
     with pytest.raises(ValueError, match="not 'two_step' on 'german'"):
         evaluate("german", [str(chain["pred_identity_lr"])], str(chain["split"]),

@@ -64,6 +64,38 @@ def _truth(split: str, dataset: str, attribute: str, part: str | None = "test") 
                          "a": df[attribute].astype(str).to_numpy()})  # fmt: skip
 
 
+def _with_truth(preds: pd.DataFrame, truth: pd.DataFrame, meta: dict[str, Any],
+                path: str) -> pd.DataFrame:  # fmt: skip
+    """Predictions with the label ``y`` and true group ``a`` of their test rows: each
+    (budget split, seed, amount) holds one row per test row of its seed, in the split's order
+    (checked: the file's ``test_rows`` digest, and every group's size)."""
+    from fairldp.stages.learn import test_rows_digest
+
+    seeds = [int(s) for s in meta["seeds"]]
+    by_seed = {s: np.flatnonzero(truth["seed"].to_numpy() == s) for s in seeds}
+    if test_rows_digest(seeds, {s: truth["row_id"].to_numpy()[i] for s, i in by_seed.items()}
+                        ) != meta.get("test_rows"):  # fmt: skip
+        raise ValueError(f"{path} holds predictions for other test rows than those of the "
+                         f"split (seeds {seeds}): rebuild it")  # fmt: skip
+    keys = ["budget_split", "seed", "amount"]
+    group = preds.groupby(keys, sort=False, dropna=False)
+    position = group.cumcount().to_numpy()
+    sizes = group["seed"].transform("size").to_numpy()
+    seed = preds["seed"].to_numpy()
+    n_test = np.zeros(seed.size, np.int64)
+    start = np.zeros(seed.size, np.int64)
+    for s, i in by_seed.items():
+        if i.size and i[-1] - i[0] + 1 != i.size:
+            raise ValueError(f"the test rows of seed {s} are not contiguous in the split")
+        mask = seed == s
+        n_test[mask], start[mask] = i.size, (i[0] if i.size else 0)
+    if not set(np.unique(seed)) <= set(seeds) or (sizes != n_test).any():
+        raise ValueError(f"{path}: predictions do not cover all test rows of their seeds")
+    rows = start + position  # the seed's test rows are contiguous in the split, in order
+    return preds.assign(row_id=truth["row_id"].to_numpy()[rows], y=truth["y"].to_numpy()[rows],
+                        a=truth["a"].to_numpy()[rows])  # fmt: skip
+
+
 def _long(table: pd.DataFrame, audit: str) -> pd.DataFrame:
     long = table.reset_index().melt(id_vars=KEYS, var_name="metric", value_name="value")
     return long.assign(audit=audit)
@@ -89,21 +121,14 @@ def evaluate(
             if meta.get("dataset") != dataset or meta.get("learner") != learner:
                 raise ValueError(f"{path} holds predictions of {meta.get('learner')!r} on "
                                  f"{meta.get('dataset')!r}, not {learner!r} on {dataset!r}")
-            frames.append(df.assign(privatizer=meta["privatizer"], epsilon=meta["epsilon"],
-                                    artifact=meta["representation"]))  # fmt: skip
-        preds = pd.concat(frames, ignore_index=True)
-        preds["amount"] = preds["amount"].fillna(_NO_AMOUNT)
-        if "z" not in preds.columns:
-            preds["z"] = -1
-        df = preds.merge(truth, on=["seed", "row_id"], how="left", validate="many_to_one")
-        if df["a"].isna().any():
-            raise ValueError(f"{dataset}: predictions for rows that are not test rows")
-        n_test = truth.groupby("seed").size()
-        sizes = df.groupby(KEYS, sort=False).size()
-        expected = n_test.reindex(sizes.index.get_level_values("seed")).to_numpy()
-        if (sizes.to_numpy() != expected).any():
-            bad = dict(zip(KEYS, sizes.index[sizes.to_numpy() != expected][0], strict=True))
-            raise ValueError(f"{dataset}: predictions {bad} do not cover all test rows")
+            frames.append(_with_truth(df, truth, meta, path).assign(
+                privatizer=meta["privatizer"], epsilon=meta["epsilon"],
+                artifact=meta["representation"]))  # fmt: skip
+        df = pd.concat(frames, ignore_index=True)
+        df["amount"] = df["amount"].fillna(_NO_AMOUNT)
+        if "z" not in df.columns:
+            df["z"] = -1
+        df["z"] = df["z"].fillna(-1).astype(np.int16)
         spec = get_dataset(dataset)
         reference = spec.reference if attribute == spec.protected else None
         rows = []

@@ -2,10 +2,12 @@
 
 ``predictions/{dataset}/{privatizer}/eps{eps}/{representation}/{learner}/{block}.parquet``:
 ``budget_split``, ``seed`` (int32), ``amount`` (float64, NaN for representations without
-amounts), ``row_id`` (int32), ``z`` (int16, the decoded group of the test row, if released),
-``y_score`` (float32, P(Y=1)), ``y_pred`` (int8: the learner's prediction). Metadata:
-``dataset``, ``privatizer``, ``epsilon``, ``representation`` (the artifact), ``learner`` and
-``learner_params``, ``seeds``.
+amounts), ``z`` (int16, the decoded group of the test row, if released), ``y_score`` (float32,
+P(Y=1)), ``y_pred`` (int8: the learner's prediction); per (budget split, seed, amount), one
+row per test row of the seed, in the order of the split (no row ids: the evaluation takes them
+from the split, and checks them against ``test_rows``). Metadata: ``dataset``, ``privatizer``,
+``epsilon``, ``representation`` (the artifact), ``learner`` and ``learner_params``, ``seeds``,
+``test_rows`` (:func:`test_rows_digest` of the seeds' test rows, in order).
 
 A learner with ``method: none`` fits its model on every feature of the representation; a fair
 method gets the decoded group ``z`` separately (never its report block as a feature) and, if it
@@ -26,7 +28,20 @@ from fairldp.rng import derive_int_seed
 from fairldp.runlog import log, timed
 from fairldp.stages.represent import Block, iter_features
 
-__all__ = ["fit_predict", "learn"]
+__all__ = ["fit_predict", "learn", "test_rows_digest"]
+
+
+def test_rows_digest(seeds: list[int], ids: dict[int, np.ndarray]) -> str:
+    """:func:`fairldp.privacy.row_digest` of the test rows ``ids[seed]`` of ``seeds``, in
+    order: what a prediction file is pinned to."""
+    from fairldp.privacy import row_digest
+
+    seeds = [int(s) for s in seeds]
+    return row_digest(pd.DataFrame({
+        "seed": np.repeat(np.asarray(seeds, np.int32), [len(ids[s]) for s in seeds]),
+        "part": "test",
+        "row_id": np.concatenate([ids[s] for s in seeds]).astype(np.int32),
+    }))  # fmt: skip
 
 
 def fit_predict(
@@ -89,16 +104,16 @@ def learn(
     release the representation was fitted on, for the features it kept; ``public``: its
     public rows)."""
     with timed("learn"):
-        frames = []
+        frames, ids = [], {}
         made_for = {"privatizer": privatizer, "epsilon": eps}
         for block in iter_features(features, dataset, representation, seeds, made_for,
                                    release, public=public):  # fmt: skip
             score, pred = fit_predict(block, dataset, learner)
+            ids.setdefault(block.seed, block.test_ids)
             frames.append(pd.DataFrame({
                 "budget_split": block.budget_split,
                 "seed": np.int32(block.seed),
                 "amount": np.nan if block.amount is None else block.amount,
-                "row_id": block.test_ids,
                 **({"z": block.groups.test.astype(np.int16)} if block.groups else {}),
                 "y_score": score.astype(np.float32),
                 "y_pred": pred,
@@ -107,11 +122,8 @@ def learn(
             raise ValueError(f"{features}: no rows for seeds {seeds}")
         meta = {"dataset": dataset, "privatizer": privatizer, "epsilon": eps,
                 "representation": representation_name, "learner": learner_name,
-                "learner_params": dict(learner), "seeds": list(seeds)}  # fmt: skip
-        # sorted by row within each (budget split, seed, amount): evaluate joins on the keys,
-        # and sorted row ids cost a few bits each
-        table = pd.concat(frames, ignore_index=True)
-        table = table.sort_values(["budget_split", "seed", "amount", "row_id"], kind="stable")
-        write_parquet(table.reset_index(drop=True), out, meta=meta)
+                "learner_params": dict(learner), "seeds": list(seeds),
+                "test_rows": test_rows_digest(list(seeds), ids)}  # fmt: skip
+        write_parquet(pd.concat(frames, ignore_index=True), out, meta=meta)
         log.info("learned %s (%s) on %s/%s/eps%s/%s: seeds %s", learner_name,
                  learner["method"], dataset, privatizer, eps, representation_name, list(seeds))
