@@ -172,10 +172,19 @@ class FigureKind(ABC):
         return f"Figure of kind {self.kind}."
 
     @abstractmethod
+    def figure(self, data: pd.DataFrame, context: Mapping[str, Any]) -> Any:
+        """The matplotlib figure of the selected rows; ``context``: the file's values and the
+        study name, for titles."""
+
     def draw(self, data: pd.DataFrame, paths: Sequence[str | Path], context: Mapping[str, Any]
              ) -> None:  # fmt: skip
-        """Draw the selected rows to every path of ``paths``; ``context``: the file's values
-        and the study name, for titles."""
+        """Draw the selected rows to every path of ``paths`` (:meth:`figure`, the caption of
+        ``context`` in the files' metadata)."""
+        import matplotlib.pyplot as plt
+
+        fig = self.figure(data, context)
+        save(fig, paths, context.get("caption", ""))
+        plt.close(fig)
 
 
 def default_figures(runs: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -6,13 +6,12 @@ import math
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from fairldp.figures import AXES, FIGURE_KINDS, FigureKind, _match, label, save, summarize
+from fairldp.figures import AXES, FIGURE_KINDS, FigureKind, _match, label, summarize
 
 __all__ = ["Lines", "scale", "undefined_reason"]
 
@@ -284,14 +283,6 @@ class Lines(FigureKind):
                 continue  # a non-private reference applies to every privacy setting
             keep &= _match(df[axis], [value])
         return df[keep]
-
-    def draw(self, data: pd.DataFrame, paths: Sequence[str | Path], context: Mapping[str, Any]
-             ) -> None:  # fmt: skip
-        import matplotlib.pyplot as plt
-
-        fig = self.figure(data, context)
-        save(fig, paths, context.get("caption", ""))
-        plt.close(fig)
 
     def figure(self, data: pd.DataFrame, context: Mapping[str, Any]) -> Any:
         """The matplotlib figure of the selected rows (``draw`` writes it to files)."""

@@ -16,13 +16,12 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from fairldp.figures import FIGURE_KINDS, FigureKind, label, save, summarize
+from fairldp.figures import FIGURE_KINDS, FigureKind, label, summarize
 
 __all__ = ["THEORY_METRICS", "Theory", "closed_form", "joint_table", "thresholds"]
 
@@ -314,14 +313,6 @@ class Theory(FigureKind):
         return df
 
     # ----- drawing -----------------------------------------------------------------------------
-
-    def draw(self, data: pd.DataFrame, paths: Sequence[str | Path], context: Mapping[str, Any]
-             ) -> None:  # fmt: skip
-        import matplotlib.pyplot as plt
-
-        fig = self.figure(data, context)
-        save(fig, paths, context.get("caption", ""))
-        plt.close(fig)
 
     def figure(self, data: pd.DataFrame, context: Mapping[str, Any]) -> Any:
         """The matplotlib figure of the selected rows (``draw`` writes it to files)."""
