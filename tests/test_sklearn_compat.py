@@ -56,6 +56,7 @@ CLASSIFIERS = {
     "CorrectedExpGrad": _method("corrected_expgrad_dp", max_iter=5, min_group_mass=0.0),
     "NaiveThreshold": _method("threshold_eo", **_BASE),
     "TwoStepPostProcessing": _method("corrected_postproc_eo", **_BASE),
+    "CorrectedThreshold": _method("corrected_threshold_eo", **_BASE),
     "Reweighing": _method("corrected_reweigh"),
 }
 TRANSFORMERS = {
@@ -146,7 +147,8 @@ _RANDOMIZED = (
 )
 EXPECTED_FAILED: dict[str, dict[str, str]] = {
     name: {"check_classifiers_train": _RANDOMIZED}
-    for name in ("NaiveExpGrad", "CorrectedExpGrad", "NaiveThreshold", "TwoStepPostProcessing")
+    for name in ("NaiveExpGrad", "CorrectedExpGrad", "NaiveThreshold", "TwoStepPostProcessing",
+                 "CorrectedThreshold")
 }
 
 
@@ -264,7 +266,8 @@ def test_methods_that_ignore_the_group_at_predict_accept_any() -> None:
 
 def test_group_codes_outside_the_noise_models_domain_are_refused() -> None:
     X, y, a = _toy()
-    for name in ("threshold_eo", "expgrad_eo", "plain", "corrected_postproc_eo"):
+    for name in ("threshold_eo", "expgrad_eo", "plain", "corrected_postproc_eo",
+                 "corrected_threshold_eo"):
         with pytest.raises(ValueError, match=r"must hold codes in \[0, 2\)"):
             _method(name).fit(X, y, sensitive_features=np.where(a == 1, 2, 0))
 

@@ -79,6 +79,8 @@ _METHODS = {
     "corrected_postproc_dp": "corrected post-processing, DP",
     "reweigh": "reweighing",
     "corrected_reweigh": "corrected reweighing",
+    "corrected_threshold_eo": "corrected thresholds, EO",
+    "corrected_threshold_dp": "corrected thresholds, DP",
 }
 _KINDS = {
     "identity": "identity",

@@ -38,6 +38,8 @@ _BUILTIN: tuple[tuple[str, str, bool, dict[str, object]], ...] = (
     ("postproc_naive_dp", "TwoStepPostProcessing", False, {"constraint": _DP, "corrected": False}),
     ("corrected_postproc_eo", "TwoStepPostProcessing", True, {"constraint": _EO}),
     ("corrected_postproc_dp", "TwoStepPostProcessing", True, {"constraint": _DP}),
+    ("corrected_threshold_eo", "CorrectedThreshold", True, {"constraint": _EO}),
+    ("corrected_threshold_dp", "CorrectedThreshold", True, {"constraint": _DP}),
     ("reweigh", "Reweighing", False, {"corrected": False}),
     ("corrected_reweigh", "Reweighing", True, {"corrected": True}),
 )

@@ -21,6 +21,8 @@ same decision in any batch, order or subset. Registry :data:`fairldp.fair.METHOD
 - noise-corrected (through the exact ``T`` of :class:`~fairldp.fair.noise.NoiseModel`):
   ``corrected_expgrad_dp|eo|tpr`` (Lamy et al., NeurIPS 2019: rescaled tolerance),
   ``corrected_postproc_eo|dp`` (Mozannar, Ohannessian & Srebro, ICML 2020: two-step LP),
+  ``corrected_threshold_eo|dp`` (Hardt et al. 2016 thresholds on the cross-fitted score with
+  the ROC curves recovered through ``T``, :class:`CorrectedThreshold`),
   ``corrected_reweigh`` (Kamiran & Calders, 2012 reweighing with recovered ``P(A, Y)``).
 """
 
@@ -45,6 +47,7 @@ __all__ = [
     "METHODS",
     "NEEDS_NOISE_MODEL",
     "CorrectedExpGrad",
+    "CorrectedThreshold",
     "FairMethod",
     "NaiveExpGrad",
     "NaiveThreshold",
@@ -650,6 +653,165 @@ class TwoStepPostProcessing(FairMethod):
     def _proba1(self, X: NDArray[np.float64], z: Any) -> NDArray[np.float64]:
         yh = self.model_.predict(X).astype(np.int64)
         return self.flip_[z, yh]
+
+
+# ----- noise-corrected thresholds on scores ------------------------------------------------------
+
+
+class CorrectedThreshold(FairMethod):
+    """Noise-corrected ``ThresholdOptimizer``: group-specific randomized thresholds on the base
+    model's score, constrained on the TRUE attribute through the channel ``T``.
+
+    Hardt, Price & Srebro (NeurIPS 2016) post-processing (fairlearn's ``ThresholdOptimizer``)
+    with the group-conditional ROC curves recovered through ``T^{-T}``, as Mozannar,
+    Ohannessian & Srebro (ICML 2020) recover the rates of their two-step method
+    (:class:`TwoStepPostProcessing`, which post-processes the hard prediction of a model fitted
+    on half of the rows, with a tolerance):
+
+    1. the base model is fitted on all rows; its score ``S = P(Y = 1 | x)`` is what the policy
+       thresholds. The distribution of ``S`` the thresholds are chosen on is *cross-fitted*:
+       each row is scored by a model fitted on the other folds (``cv`` stratified folds;
+       ``cv=None``: the in-sample scores of the final model, as ``ThresholdOptimizer`` does;
+       fine for a low-capacity model, optimistic for boosted trees);
+    2. ``S`` is cut into ``n_bins`` quantile bins (``None``: one per distinct score); the
+       observed ``P(Z, Y, bin)`` is recovered to ``P(A, Y, bin) = T^{-T} P(Z, Y, bin)``
+       (:meth:`~fairldp.fair.noise.NoiseModel.recover`; unbiased, not projected);
+    3. the policy ``h[z, b] = P(Yhat = 1 | Z = z, bin = b)``, non-decreasing in the bin (a
+       randomized mixture of thresholds), maximizes the observed accuracy
+       ``sum_{z, b} h[z, b] (P(z, 1, b) - P(z, 0, b))`` subject to
+       ``|gamma[a, y] - gamma[a', y]| <= tolerance`` for every pair of groups and ``y`` in
+       {0, 1} (``equalized_odds``; all labels at once for ``demographic_parity``), where
+
+       ``gamma[a, y] = sum_{z, b} T[a, z] h[z, b] P(A=a, Y=y, b) / P(A=a, Y=y)``
+
+       is the rate of the policy on the members of ``a``, whose decoded group at prediction
+       is drawn through ``T`` (``Z`` is independent of ``X, Y`` given ``A``). Among the
+       optimal policies (the optimum is often a face) the flattest is returned, whose rates
+       are estimated with the least variance
+       (:func:`fairldp.fair.thresholds.solve_policy`: two LPs, HiGHS).
+
+    With ``T = I`` (``noise_model=None`` or an identity channel), ``cv=None`` and
+    ``n_bins=None`` this is Hardt et al.'s program, i.e. ``threshold_eo``; the defaults differ
+    from it by the binning and the cross-fitting only. As ``eps`` grows ``T -> I`` and the
+    method becomes the non-private ``ThresholdOptimizer``. The prediction-time group must
+    come through the same channel as the training one (``test: privatized``). ``tolerance``
+    bounds the recovered gaps (default 0, as ``ThresholdOptimizer``). Cells ``(a, y)`` with
+    recovered mass below ``min_group_mass`` are left out of the constraints with a
+    ``UserWarning`` (``excluded_groups_``). A group code without training rows:
+    ``on_missing_group="raise"`` (default) refuses to fit, ``"base"`` gives its rows the base
+    model's decision ``S >= 1/2`` (and the program accounts for it). Predictions are
+    randomized (see the module docstring); ``predict_proba`` gives ``h[z, bin(S)]``.
+
+    Fitted: ``model_``, ``edges_`` (interior bin edges), ``policy_`` (``h``, shape
+    ``(k, bins)``), ``observed_`` (``P(Z, Y, bin)`` of the training rows), ``joint_``
+    (recovered ``P(A, Y, bin)``), ``excluded_groups_``; the standard errors of the recovered
+    gaps: :func:`fairldp.fair.thresholds.gap_standard_errors` of ``policy_`` and ``observed_``.
+    """
+
+    randomized = True
+
+    def __init__(
+        self,
+        noise_model: NoiseModel | None = None,
+        base_model: Any = "logistic_regression",
+        random_state: int | None = None,
+        constraint: str = "equalized_odds",
+        tolerance: float = 0.0,
+        n_bins: int | None = 1000,
+        cv: int | None = 5,
+        min_group_mass: float = 1e-3,
+        on_missing_group: str = "raise",
+    ) -> None:
+        super().__init__(noise_model, base_model, random_state)
+        self.constraint = constraint
+        self.tolerance = tolerance
+        self.n_bins = n_bins
+        self.cv = cv
+        self.min_group_mass = min_group_mass
+        self.on_missing_group = on_missing_group
+
+    def _check_params(self) -> None:
+        from fairldp.fair.thresholds import CONSTRAINTS
+
+        if self.constraint not in CONSTRAINTS:
+            raise ValueError(
+                f"constraint must be one of {list(CONSTRAINTS)}, got {self.constraint!r}"
+            )
+        tol = self.tolerance
+        if isinstance(tol, bool) or not isinstance(tol, (int, float, np.number)) or not tol >= 0:
+            raise ValueError(f"tolerance must be a number >= 0, got {self.tolerance!r}")
+        if self.n_bins is not None and (isinstance(self.n_bins, bool) or not isinstance(
+                self.n_bins, (int, np.integer)) or self.n_bins < 2):  # fmt: skip
+            raise ValueError(f"n_bins must be None or an integer >= 2, got {self.n_bins!r}")
+        if self.cv is not None and (
+            isinstance(self.cv, bool) or not isinstance(self.cv, (int, np.integer)) or self.cv < 2
+        ):
+            raise ValueError(f"cv must be None or an integer >= 2, got {self.cv!r}")
+
+    def _fit_scores(self, X: NDArray[np.float64], y: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Scores of the training rows the policy is chosen on: out-of-fold (``cv``
+        stratified folds, at most the size of the smaller class) or in-sample."""
+        from sklearn.model_selection import StratifiedKFold
+
+        folds = 0 if self.cv is None else min(int(self.cv), int(np.bincount(y).min()))
+        if folds < 2:
+            return self.model_.predict_proba(X)[:, 1]
+        out = np.empty(y.size)
+        split = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
+        for fit_idx, score_idx in split.split(X, y):
+            fold = base_estimator(self.base_model, self.random_state).fit(X[fit_idx], y[fit_idx])
+            out[score_idx] = fold.predict_proba(X[score_idx])[:, 1]
+        return out
+
+    def _fit(self, X: NDArray[np.float64], y: NDArray[np.int64], z: NDArray[np.int64]) -> None:
+        from fairldp.fair.thresholds import bin_edges, bin_index, joint_table, solve_policy
+
+        self._check_params()
+        k = self.k_
+        seen = np.bincount(z, minlength=k) > 0
+        _check_missing(self, seen, "training row")
+        self.model_ = base_estimator(self.base_model, self.random_state).fit(X, y)
+        scores = self._fit_scores(X, y)
+        self.edges_ = bin_edges(scores, None if self.n_bins is None else int(self.n_bins))
+        nb = self.edges_.size + 1
+        b = bin_index(scores, self.edges_)
+        p_zyb = joint_table(z, y, b, k, nb)
+        fixed = None
+        if not np.all(seen):  # on_missing_group="base": the base model's decision, per bin
+            hits = np.bincount(b, weights=(scores >= 0.5).astype(float), minlength=nb)
+            rows = np.bincount(b, minlength=nb)
+            frac = np.maximum.accumulate(np.divide(hits, rows, out=np.zeros(nb), where=rows > 0))
+            fixed = np.full((k, nb), np.nan)
+            fixed[~seen] = frac
+        t = self.noise_model.T if self.noise_model is not None else None
+        try:
+            policy = solve_policy(
+                p_zyb, t, constraint=self.constraint, tolerance=float(self.tolerance),
+                min_group_mass=float(self.min_group_mass), fixed=fixed,
+            )  # fmt: skip
+        except ValueError as err:
+            if fixed is None:
+                raise
+            raise ValueError(
+                f"{err}; the base-model decisions pinned for the group code(s) "
+                f"{np.flatnonzero(~seen).tolist()} without training rows leave no fair policy"
+            ) from err
+        self.policy_ = policy.h
+        self.observed_ = p_zyb
+        self.joint_ = policy.joint
+        self.excluded_groups_ = [(a, lab[0] if len(lab) == 1 else None)
+                                 for a, lab in policy.excluded]  # fmt: skip
+        self.seen_ = seen
+
+    def _proba1(self, X: NDArray[np.float64], z: Any) -> NDArray[np.float64]:
+        from fairldp.fair.thresholds import bin_index
+
+        s = self.model_.predict_proba(X)[:, 1]
+        out = self.policy_[z, bin_index(s, self.edges_)]
+        missing = ~self.seen_[z]
+        if np.any(missing):  # only with on_missing_group="base"
+            out[missing] = (s[missing] >= 0.5).astype(float)
+        return out
 
 
 # ----- pre-processing (reweighing) ---------------------------------------------------------------
