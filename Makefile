@@ -11,7 +11,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.fairldp-installed
 TEST_STAMP = $(VENV)/.fairldp-test-installed
 
-.PHONY: reproduce verify test cluster-test lint bench bench-ldp bench-repair dry-run clean
+.PHONY: reproduce verify test cluster-test lint bench bench-ldp bench-repair bench-fair dry-run clean
 
 # a study needs the package and Snakemake (extra "workflow"); the tests need the test extras too
 $(STAMP): pyproject.toml requirements/constraints.txt
@@ -63,6 +63,9 @@ bench-ldp: $(TEST_STAMP)
 
 bench-repair: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench_repair.py
+
+bench-fair: $(TEST_STAMP)
+	$(BIN)/python benchmarks/bench_fair_private.py --out benchmarks/out/fair_private.csv
 
 clean:
 	rm -rf results data/prepared logs .snakemake
