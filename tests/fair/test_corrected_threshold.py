@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _synthetic import synthetic
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
@@ -20,17 +21,6 @@ from fairldp.fair.thresholds import (
 )
 from fairldp.ldp import get_protocol
 from fairldp.privacy import identity_noise_model
-
-
-def synthetic(n: int, k: int, rng: np.random.Generator):
-    """As in test_methods: groups with different base rates and separability of ``y`` from
-    ``x1``, so the unconstrained classifier has a large equalized-odds gap on ``A``."""
-    pa = np.array([0.5, 0.3, 0.2])[:k]
-    a = rng.choice(k, size=n, p=pa / pa.sum())
-    y = (rng.random(n) < np.array([0.3, 0.6, 0.45])[a]).astype(int)
-    x1 = (2 * y - 1) * np.array([2.5, 0.8, 1.5])[a] + rng.normal(size=n)
-    x2 = a + rng.normal(size=n)
-    return np.column_stack([x1, x2]), y, a
 
 
 def rates(p1: np.ndarray, y: np.ndarray, a: np.ndarray, k: int) -> np.ndarray:
