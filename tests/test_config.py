@@ -76,6 +76,8 @@ def test_names_stand_for_kinds() -> None:
     ))  # fmt: skip
     assert s.privatizers["oue"].protocol == "oue"
     assert s.privatizers["sex_ss"].attributes == ("sex",)
+    assert s.privatizers["sex_ss"].others == "drop" and "others" not in s.privatizers[
+        "sex_ss"].params()  # the default leaves the keys of earlier studies as they were
     assert s.representations["quantile"].representation.amounts == (0.0, 1.0)
     assert s.learners["lightgbm"].model == "lightgbm"
     assert s.learners["corrected_postproc_eo"].params_dict() == {
@@ -194,6 +196,8 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("privatized audit", {"privatizers": {"grr": {"attributes": ["age_group"]}},
                           "audits": ["utility", "fairness_privatized"]},
      "audit 'fairness_privatized' needs the group attribute 'sex'"),
+    ("privatizer others", {"privatizers": {"grr": {"others": "keep"}}},
+     "'privatizers.grr.others': 'keep' is not allowed; allowed values: ['drop', 'clear']"),
     ("one attribute, two splits", {"privatizers": {"grr": {"attributes": "group",
                                                            "budget_splits": ["uniform",
                                                                              "k_based"]}}},

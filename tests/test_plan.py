@@ -83,3 +83,16 @@ def test_learner_change_changes_only_its_parameters(repo: Path) -> None:
     cells = {(c, "grr") for c in before.privatize()}
     assert all(before.privatizer_params(c.dataset, c.privatizer) ==
                after.privatizer_params(c.dataset, c.privatizer) for (c, _), _ in cells)
+
+
+def test_others_clear_releases_the_unprivatized_attributes_in_the_clear(repo: Path) -> None:
+    base = plan(repo)
+    privs = copy.deepcopy(base.study.raw["privatizers"])
+    privs["grr_group"] = {**privs["grr_group"], "others": "clear"}
+    p = plan(repo, privatizers=privs)
+    params = p.privatizer_params("german", "grr_group")
+    assert params["attributes"] == ["sex"]
+    assert params["clear"] == ["age_group", "foreign_worker"]
+    # a privatizer without the option keeps the parameters (and so the artifacts) it had
+    assert p.privatizer_params("german", "grr") == base.privatizer_params("german", "grr")
+    assert "clear" not in base.privatizer_params("german", "grr_group")

@@ -82,6 +82,8 @@ SCHEMA_PATH = Path(__file__).parent / "schema" / "study.schema.yaml"
 NON_PRIVATE = "none"
 #: how a privatizer treats the test rows
 TEST_ROWS = ("clean", "privatized")
+#: what a privatizer does with the sensitive attributes it does not privatize
+OTHERS = ("drop", "clear")
 
 
 class ConfigError(ValueError):
@@ -275,7 +277,9 @@ class Privatizer:
     attribute only, or a list of names; sensitive attributes not listed are not released.
     ``test``: ``clean`` (the test rows carry their true values: a deployed model sees the
     person's own data; Arcolezi et al. 2023) or ``privatized`` (test rows released like the
-    training rows; Mozannar et al. 2020).
+    training rows; Mozannar et al. 2020). ``others``: what becomes of the sensitive attributes
+    not in ``attributes``: ``drop`` (not released) or ``clear`` (released as they are, without
+    protection: the single-attribute setting "sLDP" of Makhlouf et al., DMKD 2024).
     """
 
     name: str
@@ -283,6 +287,7 @@ class Privatizer:
     budget_splits: tuple[str, ...] = ("uniform",)
     attributes: str | tuple[str, ...] = "all"
     test: str = "clean"
+    others: str = "drop"
 
     @property
     def private(self) -> bool:
@@ -296,10 +301,18 @@ class Privatizer:
             return [group]
         return list(self.attributes)
 
+    def clear_names(self, sensitive: Sequence[str], group: str) -> list[str]:
+        """The sensitive attributes released as they are (``others: clear``), else none."""
+        if self.others != "clear" or not self.private:
+            return []
+        released = set(self.attribute_names(sensitive, group))
+        return [a for a in sensitive if a not in released]
+
     def params(self) -> dict[str, Any]:
-        return {"protocol": self.protocol, "budget_splits": list(self.budget_splits),
-                "attributes": self.attributes if isinstance(self.attributes, str)
-                else list(self.attributes), "test": self.test}  # fmt: skip
+        out = {"protocol": self.protocol, "budget_splits": list(self.budget_splits),
+               "attributes": self.attributes if isinstance(self.attributes, str)
+               else list(self.attributes), "test": self.test}  # fmt: skip
+        return {**out, "others": self.others} if self.others != "drop" else out
 
 
 #: the non-private baseline
@@ -434,7 +447,8 @@ DEFAULTS: dict[str, Any] = {
     "acs": {"year": 2018, "horizon": "1-Year", "states": ["CA"]},
 }
 #: defaults of the keys of a privatizer, learner and run
-PRIVATIZER_DEFAULTS = {"budget_splits": ["uniform"], "attributes": "all", "test": "clean"}
+PRIVATIZER_DEFAULTS = {"budget_splits": ["uniform"], "attributes": "all", "test": "clean",
+                       "others": "drop"}
 LEARNER_DEFAULTS = {"model": "logistic_regression", "method": "none", "params": {}}
 
 
@@ -502,7 +516,9 @@ def _privatizers(raw: Mapping[str, Any]) -> dict[str, Privatizer]:
             attributes = (attributes,)
         if spec["test"] not in TEST_ROWS:
             raise _fail(f"{key}.test", f"{spec['test']!r} is not allowed; allowed: {TEST_ROWS}")
-        out[name] = Privatizer(name, protocol, splits, attributes, spec["test"])
+        if spec["others"] not in OTHERS:
+            raise _fail(f"{key}.others", f"{spec['others']!r} is not allowed; allowed: {OTHERS}")
+        out[name] = Privatizer(name, protocol, splits, attributes, spec["test"], spec["others"])
     return out
 
 

@@ -227,13 +227,15 @@ class Plan:
         priv = self.study.privatizer(privatizer)
         spec = get_dataset(dataset)
         group = self.study.group(dataset)
-        return {
+        out = {
             "protocol": priv.protocol,
             "budget_splits": list(priv.budget_splits),
             "attributes": priv.attribute_names(spec.sensitive_names, group),
             "test": priv.test,
             "group": group,
         }
+        clear = priv.clear_names(spec.sensitive_names, group)
+        return {**out, "clear": clear} if clear else out  # the keys of earlier studies stay
 
     def representation_params(self, cell: Cell, artifact: str) -> dict[str, Any]:
         rep = self.representation(cell, artifact)

@@ -145,6 +145,7 @@ def release(
     attributes: Sequence[str],
     group: str | None = None,
     part: str | None = None,
+    clear: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """What the users of ``rows`` release, and its ledger.
 
@@ -154,15 +155,21 @@ def release(
     ``attributes``) is decoded to ``z`` with the stream ``make_rng(seed, "decode", dataset,
     protocol, epsilon, group[, part])``. ``part`` names another set of rows of the same users
     (``"test"``), whose noise is then independent. ``protocol="none"``: the raw values, one-hot.
-    Returns the rows without any raw sensitive column, with the report encodings (and ``z``)
-    appended, and the ledger (JSON-serialisable).
+    ``clear``: other sensitive attributes released as they are (one-hot, epsilon ``inf`` in the
+    ledger: no protection), as the single-attribute setting of Makhlouf et al. (DMKD 2024) keeps
+    the attributes it does not privatize. Returns the rows without any raw sensitive column,
+    with the report encodings (and ``z``) appended, and the ledger (JSON-serialisable).
     """
     from fairldp.ldp import privatize
 
     names = list(attributes)
-    unknown = [a for a in names if a not in spec.sensitive_names]
+    clear = list(clear)
+    unknown = [a for a in names + clear if a not in spec.sensitive_names]
     if unknown:
         raise ValueError(f"{unknown} are not sensitive attributes of {spec.name}")
+    both = sorted(set(names) & set(clear))
+    if both:
+        raise ValueError(f"{both} cannot be both privatized and released in the clear")
     if group is not None and group not in names:
         raise ValueError(f"the group attribute {group!r} is not among the released {names}")
     codes = {a: _codes(rows, a) for a in names}
@@ -185,6 +192,9 @@ def release(
         epsilons = priv.epsilons
         if group is not None:
             z, channel = _decode(priv, group, ks[group], seed, spec.name, protocol, epsilon, part)
+    if clear:
+        features = pd.concat([features, one_hot(rows, spec, clear)], axis=1)
+        epsilons = {**epsilons, **dict.fromkeys(clear, math.inf)}
     released = pd.concat([rows.drop(columns=spec.sensitive_names), features], axis=1)
     if z is not None:
         released["z"] = z.astype(np.int16)
@@ -194,7 +204,9 @@ def release(
         "budget_split": budget_split,
         "attributes": names,
         "epsilons": {a: float(e) for a, e in epsilons.items()},
-        "reports": {a: [c for c in features.columns if c.split("=", 1)[0] == a] for a in names},
+        "reports": {a: [c for c in features.columns if c.split("=", 1)[0] == a]
+                    for a in names + clear},
+        "clear": clear,
         "group": None if group is None else {
             "attribute": group,
             "domain": [str(v) for v in spec.attribute(group).domain],

@@ -88,6 +88,21 @@ def test_non_private_release_is_the_raw_one_hot(german: pd.DataFrame) -> None:
     assert not {"age_group", "foreign_worker"} & set(out.columns)  # not released: dropped
 
 
+def test_clear_attributes_are_released_as_they_are_and_unprotected(german: pd.DataFrame) -> None:
+    # Makhlouf et al. (DMKD 2024) "sLDP": the group privatized, the other attributes kept
+    out, ledger = release(german, SPEC, "grr", 1.0, "uniform", 0, ["sex"], "sex",
+                          clear=["age_group"])  # fmt: skip
+    alone, _ = release(german, SPEC, "grr", 1.0, "uniform", 0, ["sex"], "sex")
+    pd.testing.assert_frame_equal(out[alone.columns], alone)  # the same noise on sex
+    for j, v in enumerate(SPEC.attribute("age_group").domain):
+        assert (out[f"age_group={v}"] == (german["age_group"].cat.codes == j)).all()
+    assert ledger["epsilons"] == {"sex": 1.0, "age_group": np.inf}
+    assert ledger["clear"] == ["age_group"] and ledger["attributes"] == ["sex"]
+    assert "foreign_worker=yes" not in out.columns and "age_group" not in out.columns
+    with pytest.raises(ValueError, match="both privatized and released in the clear"):
+        release(german, SPEC, "grr", 1.0, "uniform", 0, ["sex"], clear=["sex"])
+
+
 def test_streams_are_shared_across_budget_splits(german: pd.DataFrame) -> None:
     # streams are keyed by (seed, dataset, protocol, total eps, attribute), not by the split:
     # German's domains all have k = 2, so both splits give the same budgets and reports

@@ -68,11 +68,13 @@ def privatize(
     privatizer says ``test: privatized``) of every seed and budget split of the block.
 
     ``settings`` (:meth:`fairldp.plan.Plan.privatizer_params`): ``protocol``,
-    ``budget_splits``, ``attributes`` (released), ``test`` and ``group`` (the group attribute,
-    decoded to ``z`` if released). Random streams: :func:`fairldp.privacy.release`.
+    ``budget_splits``, ``attributes`` (released), ``test``, ``group`` (the group attribute,
+    decoded to ``z`` if released) and optionally ``clear`` (sensitive attributes released
+    as they are: :func:`fairldp.privacy.release`). Random streams: :func:`fairldp.privacy.release`.
     """
     protocol, budget_splits = settings["protocol"], settings["budget_splits"]
     attributes, test, group = settings["attributes"], settings["test"], settings["group"]
+    clear = list(settings.get("clear", ()))
     with timed("privatize"):
         spec = get_dataset(dataset)
         epsilon = parse_epsilon(eps)
@@ -88,11 +90,13 @@ def privatize(
                 for part in ("train", "test"):
                     part_rows = seed_rows[seed_rows["part"] == part]
                     if part == "test" and test == "clean":
-                        released = _clean(part_rows, spec, attributes, group, train=frames[-1])
+                        released = _clean(part_rows, spec, [*attributes, *clear], group,
+                                          train=frames[-1])
                     else:
                         released, ledger = release(
                             part_rows, spec, protocol, epsilon, budget_split, int(seed),
                             attributes, group, part=None if part == "train" else part,
+                            clear=clear,
                         )  # fmt: skip
                         ledgers[budget_split] = ledger
                     frames.append(_finish(released, budget_split, part_rows.columns))
