@@ -35,11 +35,12 @@ __all__ = [
 
 SUM_TOL = 1e-9  # tolerance on sum(p) == 1 for joint tables
 
-# P(M = m | A = a) of the multi-attribute scenario, rows a = 0, 1, columns m = 0, 1, 2.
-# Our choice (the scenario fixes only that M depends on A): A = 1 shifts mass to larger M.
+# P(M = m | A = a) of the multi-attribute scenario, rows a = 0, 1, columns m = 0, 1, 2: the
+# authors' generator (github KarimaMakhlouf/Impact_of_LDP_on_Fairness @76da4de,
+# 1_Generating_Synthetic_Data.ipynb; docs/reproductions/published.md, section 2).
 MULTI_ATTRIBUTE_M_GIVEN_A: tuple[tuple[float, float, float], tuple[float, float, float]] = (
-    (0.5, 0.3, 0.2),
-    (0.2, 0.3, 0.5),
+    (0.5, 0.4, 0.1),
+    (0.35, 0.4, 0.25),
 )
 _P_C1 = 0.35  # P(C = 1)
 _P_A1_GIVEN_C = (0.55, 0.75)  # P(A = 1 | C = c), c = 0, 1
@@ -254,12 +255,14 @@ def multi_attribute_scenario(
 
         C ~ Bern(0.35)
         A | C ~ Bern(0.55 if C = 0 else 0.75)
-        M | A ~ Categorical on {0, 1, 2}: (0.5, 0.3, 0.2) if A = 0, (0.2, 0.3, 0.5) if A = 1
+        M | A ~ Categorical on {0, 1, 2}: (0.5, 0.4, 0.1) if A = 0, (0.35, 0.4, 0.25) if A = 1
         Y* = 0.5 C + 0.75 A + 0.6 M + N(0, 1),   Y = 1[Y* > t]
 
-    with t the ``quantile`` of the exact (mixture) distribution of Y*, so P(Y = 1) =
-    1 - quantile. The distribution of M given A is our choice (see
-    :data:`MULTI_ATTRIBUTE_M_GIVEN_A`). Columns C, A, M, Y are Categorical over {0, 1},
+    with t the ``quantile`` of the exact (mixture) distribution of Y*, so P(Y = 1) = 1 -
+    quantile (:data:`MULTI_ATTRIBUTE_M_GIVEN_A`: the authors' code). The authors min-max scale
+    Y* of their sample and threshold it at its 25%, 50% and 75% quantiles (their files S1_0.44,
+    S1_0.52, S1_0.6, named after the scaled thresholds): the same labels as ``quantile`` 0.25,
+    0.5, 0.75 up to the sample quantile's error. Columns C, A, M, Y are Categorical over {0, 1},
     {0, 1}, {0, 1, 2}, {0, 1}; ``latent=True`` adds the float column ``Y_star``. The exact
     distribution is :func:`multi_attribute_distribution`.
     """
