@@ -86,5 +86,6 @@ def test_builtin_registries_are_populated() -> None:
     assert list(MODELS) == ["lightgbm", "logistic_regression", "cell_bayes"]
     assert len(METHODS) == 18
     assert list(REPRESENTATIONS) == ["identity", "lfr", "quantile", "ot", "correlation_remover"]
-    assert list(AUDITS) == ["utility", "fairness_true", "fairness_privatized", "leakage"]
+    assert list(AUDITS) == ["utility", "fairness_true", "fairness_privatized", "group_rates",
+                            "leakage"]
     assert "equalized_odds_difference" in METRICS and list(FIGURE_KINDS) == ["lines", "theory"]

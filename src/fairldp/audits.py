@@ -8,6 +8,9 @@ each produces rows of the metrics table with its name in the ``audit`` column.
   test rows (what matters);
 - ``fairness_privatized`` (predictions): the same on the decoded group ``z`` of the test rows
   (what an auditor who only sees the privatized attribute measures);
+- ``group_rates`` (predictions): the per-group rates of :func:`fairldp.metrics.group_table`
+  (sensitivity, specificity, false-negative rate, predictive values, calibration) on the
+  TRUE group and the clean labels, one row per group (the ``group`` column of the metrics);
 - ``leakage`` (representation): how well an attacker recovers the TRUE group attribute from
   the representation, from every feature and from the numeric features alone
   (:func:`fairldp.repair.cross_fitted_leakage`): the representation's map is fitted on the
@@ -28,7 +31,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from fairldp.metrics import fairness_table, utility_table
+from fairldp.metrics import fairness_table, group_table, utility_table
 from fairldp.registry import Registry
 from fairldp.runlog import log
 
@@ -115,6 +118,19 @@ class FairnessPrivatized(PredictionAudit):
         self, df: pd.DataFrame, by: Sequence[str], reference: object = None
     ) -> pd.DataFrame:
         return fairness_table(df["y"], df["y_pred"], df["z"].to_numpy(), df[list(by)])
+
+
+@register
+class GroupRates(PredictionAudit):
+    """Per-group rates on the TRUE group (index: ``by`` and ``group``)."""
+
+    name = "group_rates"
+
+    def table(
+        self, df: pd.DataFrame, by: Sequence[str], reference: object = None
+    ) -> pd.DataFrame:
+        return group_table(df["y"], df["y_pred"], df["y_score"], df["a"].astype(str),
+                           df[list(by)])  # fmt: skip
 
 
 @register

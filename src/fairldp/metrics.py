@@ -24,7 +24,20 @@ accuracy_score_difference                 gap in accuracy (overall accuracy equa
                                           ``accuracy_difference``)
 {difference}_signed                       r_b - r_ref for the group b whose rate is farthest
                                           from the reference group's (needs ``reference``)
+worst_group_sensitivity                   min_a P(Yhat=1 | Y=1, A=a) (the group most
+                                          under-diagnosed; OxonFair's recall floor)
+worst_group_specificity                   min_a P(Yhat=0 | Y=0, A=a)
+worst_group_accuracy                      min_a P(Yhat=Y | A=a) (minimax group error)
 ========================================  ===================================================
+
+Per-group rates (kind ``group``, :func:`group_table`: one value per combination and group,
+fairlearn's ``MetricFrame.by_group``): ``sensitivity``, ``specificity``,
+``false_negative_rate`` (under-diagnosis: Seyyed-Kalantari et al., Nature Medicine 2021),
+``false_positive_rate``, ``positive_predictive_value``, ``negative_predictive_value``,
+``selection_rate``, ``base_rate``, ``group_accuracy``, ``expected_calibration_error`` (ten
+equal-width score bins: sum_b n_b / n |mean(y)_b - mean(score)_b|; Guo et al., ICML 2017) and
+``calibration_slope`` (b of the logistic recalibration logit P(Y=1) = a + b logit(score), 1
+when calibrated, < 1 when over-confident; Cox 1958, Van Calster et al. 2019).
 
 The differences are unsigned (fairlearn's). Their ``_signed`` variants (computed when the
 reference, privileged, group is given: the dataset registry declares it) say which way the
@@ -53,12 +66,14 @@ from fairldp.registry import Registry
 
 __all__ = [
     "FAIRNESS_METRICS",
+    "GROUP_METRICS",
     "METRICS",
     "SIGNED_METRICS",
     "UTILITY_METRICS",
     "Metric",
     "fairness_metrics",
     "fairness_table",
+    "group_table",
     "utility_metrics",
     "utility_table",
 ]
@@ -204,6 +219,60 @@ def _eo_signed(r: pd.DataFrame) -> pd.Series:
     return tpr.where(tpr.abs() >= fpr.abs(), fpr).where(tpr.notna() & fpr.notna())
 
 
+def _worst(rates: pd.DataFrame, rate: str) -> pd.Series:
+    """min over groups of ``rate`` per combination; NaN if any group's rate is."""
+    g = rates[rate].groupby(level="c", sort=True)
+    return g.min().mask(rates[rate].isna().groupby(level="c", sort=True).any())
+
+
+@metric("worst_group_sensitivity", "fairness", "Worst-group sensitivity")
+def _worst_sensitivity(r: pd.DataFrame) -> pd.Series:
+    return _worst(r, "tpr")
+
+
+@metric("worst_group_specificity", "fairness", "Worst-group specificity")
+def _worst_specificity(r: pd.DataFrame) -> pd.Series:
+    return _worst(r.assign(tnr=1.0 - r["fpr"]), "tnr")
+
+
+@metric("worst_group_accuracy", "fairness", "Worst-group accuracy")
+def _worst_accuracy(r: pd.DataFrame) -> pd.Series:
+    return _worst(r, "acc")
+
+
+# ----- per-group rates: from per-(combination, group) counts ----------------------------------
+
+
+def _group_rate(name: str, label: str, num: str, den: str) -> None:
+    @metric(name, "group", label)
+    def _f(c: pd.DataFrame) -> pd.Series:
+        return _div(c[num], c[den])
+
+
+for _args in (
+    ("sensitivity", "Sensitivity (TPR)", "tp", "pos"),
+    ("specificity", "Specificity (TNR)", "tn", "neg"),
+    ("false_negative_rate", "False-negative rate (under-diagnosis)", "fn", "pos"),
+    ("false_positive_rate", "False-positive rate", "fp", "neg"),
+    ("positive_predictive_value", "Positive predictive value", "tp", "sel"),
+    ("negative_predictive_value", "Negative predictive value", "tn", "unsel"),
+    ("selection_rate", "Selection rate", "sel", "n"),
+    ("base_rate", "Base rate P(Y=1)", "pos", "n"),
+    ("group_accuracy", "Accuracy in the group", "ok", "n"),
+):
+    _group_rate(*_args)
+
+
+@metric("expected_calibration_error", "group", "Expected calibration error")
+def _ece(c: pd.DataFrame) -> pd.Series:
+    return c["ece"]
+
+
+@metric("calibration_slope", "group", "Calibration slope")
+def _slope(c: pd.DataFrame) -> pd.Series:
+    return c["slope"]
+
+
 # ----- leakage: computed by fairldp.audits (attacker models), registered for labels -----------
 
 for _name, _label, _none in (
@@ -224,6 +293,9 @@ def _names(kind: str) -> tuple[str, ...]:
 UTILITY_METRICS = _names("utility")
 FAIRNESS_METRICS = _names("fairness")
 SIGNED_METRICS = _names("signed")
+GROUP_METRICS = _names("group")
+#: score bins of the expected calibration error
+ECE_BINS = 10
 
 
 def _binary(name: str, v: np.ndarray) -> np.ndarray:
@@ -354,6 +426,115 @@ def fairness_table(
     if reference is None and any(METRICS.get(m).kind == "signed" for m in names):
         raise ValueError("signed metrics need the reference (privileged) group: reference=")
     return _table({m: METRICS.get(m).formula(rates) for m in names}, uniques)
+
+
+def _check_scores(y_score: np.ndarray, unit: bool) -> np.ndarray:
+    try:
+        score = y_score.astype(np.float64)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"y_score must be numeric: {e}") from e
+    if not np.all(np.isfinite(score)):
+        raise ValueError("y_score contains NaN or infinite values")
+    if unit and not np.all((score >= 0) & (score <= 1)):
+        raise ValueError(f"y_score must be probabilities in [0, 1] for calibration, found "
+                         f"[{score.min():g}, {score.max():g}]")  # fmt: skip
+    return score
+
+
+def _calibration_slope(cell: np.ndarray, y: np.ndarray, score: np.ndarray, cells: int,
+                       max_iter: int = 100, tol: float = 1e-10) -> np.ndarray:  # fmt: skip
+    """Per cell, the slope ``b`` of the logistic fit ``logit P(Y=1) = a + b logit(score)``
+    (maximum likelihood by Newton's method, every cell at once); NaN where it is undefined
+    (one class only, constant scores) or diverges (separation)."""
+    x = np.log(np.clip(score, 1e-6, 1 - 1e-6)) - np.log1p(-np.clip(score, 1e-6, 1 - 1e-6))
+    yf = y.astype(np.float64)
+
+    def total(w: np.ndarray) -> np.ndarray:
+        return np.bincount(cell, weights=w, minlength=cells)
+
+    n, npos = total(np.ones_like(x)), total(yf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.log(npos / (n - npos))
+    a = np.where(np.isfinite(a), a, 0.0)
+    b = np.ones(cells)
+    done = np.zeros(cells, dtype=bool)
+    for _ in range(max_iter):
+        p = 1.0 / (1.0 + np.exp(-(a[cell] + b[cell] * x)))
+        w = p * (1.0 - p)
+        r = yf - p
+        ga, gb = total(r), total(r * x)
+        haa, hab, hbb = total(w), total(w * x), total(w * x * x)
+        det = haa * hbb - hab * hab
+        with np.errstate(divide="ignore", invalid="ignore"):
+            da = (hbb * ga - hab * gb) / det
+            db = (haa * gb - hab * ga) / det
+        step = np.where(done | ~np.isfinite(da) | ~np.isfinite(db), 0.0, 1.0)
+        a, b = a + step * np.nan_to_num(da), b + step * np.nan_to_num(db)
+        done |= (np.abs(np.nan_to_num(da)) + np.abs(np.nan_to_num(db))) < tol
+        if done.all():
+            break
+    undefined = (npos == 0) | (npos == n) | ~done | (np.abs(b) > 1e3)
+    return np.where(undefined, np.nan, b)
+
+
+def group_table(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    y_score: ArrayLike,
+    sensitive: ArrayLike,
+    by: pd.DataFrame | None = None,
+    metrics: tuple[str, ...] | None = None,
+) -> pd.DataFrame:
+    """Per-group rates (default: every registered metric of kind ``group``) for every
+    combination of the control columns ``by`` and every group of ``sensitive`` present in it:
+    one row per (combination, group), index the control columns and ``group`` (the group as
+    text; ``group`` alone without ``by``), from per-cell confusion counts in one pass
+    (``bincount``). A rate whose denominator is 0 in a cell (no positives, say) is NaN.
+    ``y_score`` must be probabilities for the calibration metrics."""
+    pos, hat, sensitive = _check_inputs(y_true, y_pred, sensitive, "sensitive")
+    if bool(pd.isna(sensitive).any()):
+        raise ValueError(f"sensitive contains {int(pd.isna(sensitive).sum())} missing value(s) "
+                         "(None/NaN): a missing group is not a group")  # fmt: skip
+    names = [METRICS.resolve(m) for m in metrics] if metrics else list(GROUP_METRICS)
+    bad = [m for m in names if METRICS.get(m).kind != "group"]
+    if bad:
+        raise ValueError(f"{bad} are not per-group metrics; those are {list(GROUP_METRICS)}")
+    calibration = {"expected_calibration_error", "calibration_slope"} & set(names)
+    score = _check_scores(np.asarray(y_score), unit=bool(calibration))
+    if score.shape != pos.shape:
+        raise ValueError(f"y_score has shape {score.shape}, y_true {pos.shape}")
+    combo, uniques = _combinations(by, pos.size)
+    group, levels = pd.factorize(sensitive, sort=True)
+    k = len(levels)
+    cell = combo * k + group
+    cells = (int(combo.max()) + 1) * k
+
+    def total(v: np.ndarray) -> np.ndarray:
+        return np.bincount(cell, weights=v.astype(np.float64), minlength=cells)
+
+    c = pd.DataFrame({"n": total(np.ones(pos.size)), "pos": total(pos), "sel": total(hat),
+                      "tp": total(pos & hat), "fp": total(~pos & hat),
+                      "tn": total(~pos & ~hat), "fn": total(pos & ~hat)})  # fmt: skip
+    c["neg"], c["unsel"], c["ok"] = c["n"] - c["pos"], c["n"] - c["sel"], c["tp"] + c["tn"]
+    if "expected_calibration_error" in calibration:
+        b = np.minimum((score * ECE_BINS).astype(np.int64), ECE_BINS - 1)
+        key = cell * ECE_BINS + b
+        gap = np.abs(np.bincount(key, weights=pos - score, minlength=cells * ECE_BINS))
+        c["ece"] = _div(pd.Series(gap.reshape(cells, ECE_BINS).sum(axis=1)), c["n"])
+    if "calibration_slope" in calibration:
+        c["slope"] = _calibration_slope(cell, pos, score, cells)
+    present = c["n"].to_numpy() > 0
+    c = c[present]
+    out = pd.DataFrame({m: METRICS.get(m).formula(c) for m in names}).astype("float64")
+    ids = np.flatnonzero(present)
+    groups = np.asarray(levels.astype(str))[ids % k]
+    if by is None:
+        out.index = pd.Index(groups, name="group")
+        return out
+    index = uniques[ids // k].to_frame(index=False)
+    index["group"] = groups
+    out.index = pd.MultiIndex.from_frame(index)
+    return out
 
 
 def utility_metrics(y_true: ArrayLike, y_pred: ArrayLike, y_score: ArrayLike) -> dict[str, float]:

@@ -144,8 +144,8 @@ def _changes(rows: pd.DataFrame, quantity: str) -> pd.DataFrame:
     """Each private row's value minus (``change``) or relative to (``relative``: ``v / b - 1``)
     the non-private value ``b`` of the same seed (and dataset, learner, representation,
     amount, audit, metric)."""
-    keys = [c for c in ("dataset", "learner", "representation", "amount", "audit", "metric",
-                        "seed") if c in rows.columns]  # fmt: skip
+    keys = [c for c in ("dataset", "learner", "representation", "amount", "audit", "group",
+                        "metric", "seed") if c in rows.columns]  # fmt: skip
     base = np.isinf(rows["epsilon"].to_numpy(np.float64))
     ref = rows[base][[*keys, "value"]].rename(columns={"value": "_base"})
     out = rows[~base].merge(ref, on=keys, how="inner")

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from fairldp.io import read_parquet, write_parquet
-from fairldp.metrics import fairness_metrics, utility_metrics
+from fairldp.metrics import fairness_metrics, group_table, utility_metrics
 from fairldp.privacy import PrivacyBoundaryError
 from fairldp.stages import data
 from fairldp.stages.evaluate import METRICS_COLUMNS, collect, evaluate, leakage
@@ -191,7 +191,7 @@ def test_predictions_are_the_learners_own(chain: dict[str, Path]) -> None:
 def test_evaluate_matches_metrics_computed_by_hand(chain: dict[str, Path], tmp_path: Path) -> None:
     m = read_parquet(chain["eval_lr"])
     assert list(m.columns) == ["privatizer", "epsilon", "artifact", "budget_split", "seed",
-                               "amount", "metric", "value", "audit"]
+                               "amount", "audit", "group", "metric", "value"]
     truth = read_parquet(chain["split"])
     truth = truth[truth["part"] == "test"]
     pred = read_parquet(chain["pred_identity_lr"])
@@ -213,6 +213,20 @@ def test_evaluate_matches_metrics_computed_by_hand(chain: dict[str, Path], tmp_p
         for audit, values in expected.items():
             got = sel[sel["audit"] == audit].set_index("metric")["value"].to_dict()
             assert got == pytest.approx(values), audit
+        assert (sel["group"] == "").all()
+    # per-group rates: one row per (prediction set, true group, metric)
+    evaluate("german", [str(chain["pred_identity_lr"])], str(chain["split"]),
+             str(tmp_path / "g.parquet"), "lr", "sex", ["group_rates"])  # fmt: skip
+    g = read_parquet(tmp_path / "g.parquet")
+    assert set(g["group"]) == {"female", "male"} and set(g["audit"]) == {"group_rates"}
+    p = pred[(pred["seed"] == SEEDS[0]) & (pred["budget_split"] == "uniform")]
+    t = pd.concat([truth[truth["seed"] == SEEDS[0]].reset_index(drop=True),
+                   p.drop(columns="seed").reset_index(drop=True)], axis=1)  # fmt: skip
+    want = group_table(t["credit"], t["y_pred"], t["y_score"], t["sex"].astype(str))
+    got = g[(g["seed"] == SEEDS[0]) & (g["artifact"] == "identity")
+            & (g["budget_split"] == "uniform")]  # fmt: skip
+    got = got.set_index(["group", "metric"])["value"].unstack("metric")
+    pd.testing.assert_frame_equal(got[want.columns], want, check_names=False)
     partial = pred.iloc[10:]  # some test rows have no prediction
     write_parquet(partial, tmp_path / "partial.parquet", meta=pred.attrs["fairldp"])
     with pytest.raises(ValueError, match="do not cover all test rows"):

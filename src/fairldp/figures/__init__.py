@@ -47,7 +47,7 @@ FIGURE_KINDS: Registry[type[FigureKind]] = Registry("figure kind", _load_builtin
 #: the columns of the metrics table that identify a row (all but ``value``)
 AXES = ("study", "dataset", "attribute", "privatizer", "protocol", "budget_split", "epsilon",
         "representation", "kind", "amount", "learner", "model", "method", "seed", "audit",
-        "metric")  # fmt: skip
+        "group", "metric")  # fmt: skip
 #: axes whose values are known from the study file: one figure file per combination
 FILE_AXES = ("dataset", "privatizer", "representation", "learner")
 

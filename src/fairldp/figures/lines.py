@@ -28,7 +28,8 @@ BASELINE = (0, (4, 2))
 REFERENCE = {"color": "0.45", "lw": 2.4, "alpha": 0.4, "zorder": 0.5}
 #: axes that may vary inside a panel without being faceted: each such axis splits the lines
 LINE_AXES = ("dataset", "attribute", "privatizer", "protocol", "budget_split", "epsilon",
-             "representation", "kind", "amount", "learner", "model", "method", "audit")  # fmt: skip
+             "representation", "kind", "amount", "learner", "model", "method", "audit",
+             "group")  # fmt: skip
 #: axes named in the title when the figure has one value of them
 TITLE_AXES = ("dataset", "learner", "privatizer", "protocol", "budget_split", "representation",
               "epsilon", "amount")  # fmt: skip

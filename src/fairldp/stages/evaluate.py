@@ -6,7 +6,8 @@ leakage attacker is cross-fitted on them).
 
 - ``evaluated/{dataset}/{learner}/{block}.parquet``: ``privatizer``, ``epsilon`` (string, as in
   the paths), ``artifact`` (the representation's artifact), ``budget_split``, ``seed``,
-  ``amount``, ``audit``, ``metric``, ``value``: the prediction audits
+  ``amount``, ``audit``, ``group`` (the true group of a per-group rate, else empty),
+  ``metric``, ``value``: the prediction audits
   (:data:`fairldp.audits.AUDITS`) of every prediction set of one learner, in one vectorized
   pass per audit;
 - ``audits/leakage/{dataset}/{privatizer}/eps{eps}/{block}.parquet``: the same columns for the
@@ -14,7 +15,8 @@ leakage attacker is cross-fitted on them).
   amount 0 of every group estimate, are audited once);
 - ``metrics.parquet`` (:data:`METRICS_COLUMNS`): one row per (study, dataset, attribute,
   privatizer, protocol, budget_split, epsilon, representation, kind, amount, learner, model,
-  method, seed, audit, metric) with its ``value``; the non-private baseline has privatizer,
+  method, seed, audit, group, metric) with its ``value`` (``group``: empty but for the
+  per-group rates of the ``group_rates`` audit); the non-private baseline has privatizer,
   protocol and budget_split ``none`` and epsilon ``inf``; ``amount`` is NaN for representations
   without amounts, ``learner``/``model``/``method`` are empty for the leakage audit.
 """
@@ -42,7 +44,7 @@ __all__ = ["METRICS_COLUMNS", "collect", "evaluate", "leakage"]
 METRICS_COLUMNS = [
     "study", "dataset", "attribute", "privatizer", "protocol", "budget_split", "epsilon",
     "representation", "kind", "amount", "learner", "model", "method", "seed", "audit",
-    "metric", "value",
+    "group", "metric", "value",
 ]  # fmt: skip
 #: the columns that identify an evaluated prediction set
 KEYS = ["privatizer", "epsilon", "artifact", "budget_split", "seed", "amount"]
@@ -97,8 +99,11 @@ def _with_truth(preds: pd.DataFrame, truth: pd.DataFrame, meta: dict[str, Any],
 
 
 def _long(table: pd.DataFrame, audit: str) -> pd.DataFrame:
-    long = table.reset_index().melt(id_vars=KEYS, var_name="metric", value_name="value")
-    return long.assign(audit=audit)
+    ids = [*KEYS, *(["group"] if "group" in table.index.names else [])]
+    long = table.reset_index().melt(id_vars=ids, var_name="metric", value_name="value")
+    if "group" not in long.columns:
+        long["group"] = ""
+    return long.assign(audit=audit)[[*KEYS, "audit", "group", "metric", "value"]]
 
 
 def evaluate(
@@ -249,7 +254,9 @@ def collect(
 def metrics_frame(df: pd.DataFrame) -> pd.DataFrame:
     """The tidy metrics table: fixed columns, dtypes and row order; duplicate keys refused."""
     strings = ["study", "dataset", "attribute", "privatizer", "protocol", "budget_split",
-               "representation", "kind", "learner", "model", "method", "audit", "metric"]
+               "representation", "kind", "learner", "model", "method", "audit", "group",
+               "metric"]  # fmt: skip
+    df = df.assign(group=df["group"].fillna("") if "group" in df.columns else "")
     df = df[METRICS_COLUMNS].astype({"epsilon": "float64", "amount": "float64", "seed": "int32",
                                      "value": "float64", **dict.fromkeys(strings, "string")})
     keys = METRICS_COLUMNS[:-1]
