@@ -136,7 +136,15 @@ class Block:
 
 
 def _parts(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    return {p: rows[rows["part"] == p].reset_index(drop=True) for p in ("train", "test")}
+    """The training and test rows, without the table's metadata: pandas deep-copies
+    ``attrs`` into every column it hands out, which made reading the features of a block
+    cost more than fitting a model on them (the metadata travels as ``meta``)."""
+    out = {}
+    for p in ("train", "test"):
+        part = rows[rows["part"] == p].reset_index(drop=True)
+        part.attrs = {}
+        out[p] = part
+    return out
 
 
 def _blocks(
