@@ -13,7 +13,8 @@ TEST_STAMP = $(VENV)/.fairldp-test-installed
 
 .PHONY: reproduce verify test cluster-test lint bench bench-ldp bench-repair bench-fair dry-run clean
 
-# a study needs the package and Snakemake (extra "workflow"); the tests need the test extras too
+# a study needs the package and Snakemake (extra "workflow"); the tests need the test extras
+# and the clinical tables (extra "clinical": GPL-3.0 packages, read at run time, never vendored)
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "fairldp needs Python >= 3.11, found " + sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +23,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	@touch $@
 
 $(TEST_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[test]"
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[test,clinical]"
 	@touch $@
 
 # fairldp.run: the study checked before Snakemake loads it (Snakemake runs YTE templates as it

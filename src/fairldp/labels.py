@@ -51,6 +51,11 @@ _DATASETS = {
     "synthetic_joint": "synthetic P(A, X, Y)",
     "synthetic_multi": "synthetic multi-attribute",
     "synthetic_scenario": "synthetic scenario",
+    "registry_sim": "simulated registry",
+    "support2": "SUPPORT",
+    "rhc": "RHC (right heart catheterization)",
+    "actg320": "ACTG 320",
+    "help_cesd": "HELP (CES-D)",
 }
 _BUDGET_SPLITS = {
     "none": NON_PRIVATE,

@@ -115,7 +115,17 @@ class DatasetSpec:
 
 
 def _load_builtin() -> None:
-    from fairldp.datasets import acs, adult, compas, diabetes, german, lsac, synthetic  # noqa: F401
+    from fairldp.datasets import (  # noqa: F401
+        acs,
+        adult,
+        clinical,
+        compas,
+        diabetes,
+        diagnosis,
+        german,
+        lsac,
+        synthetic,
+    )
 
 
 #: dataset name -> :class:`DatasetSpec`; a new dataset is one module calling :func:`register`
