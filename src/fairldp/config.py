@@ -572,6 +572,9 @@ def _check_synthetic(key: str, params: Mapping[str, Any]) -> None:
         total = math.fsum(r[3] for r in rows)
         if abs(total - 1.0) > 1e-9:
             raise _fail(f"{key}.table", f"the probabilities p sum to {total:g}, not 1")
+    if "site" in params and int(params["site"]) >= int(params.get("n_sites", 1)):
+        raise _fail(f"{key}.site", f"site {params['site']} is not one of the "
+                    f"{params.get('n_sites', 1)} sites (n_sites)")  # fmt: skip
     if float(params.get("proxy_strength", 0.0)) >= 1.0:
         import warnings
 

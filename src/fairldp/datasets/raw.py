@@ -139,7 +139,10 @@ def prepare(
     for col in spec.numeric:
         if df[col].isna().any():
             raise DataFormatError(f"{spec.name}: numeric column {col!r} has missing values")
-    cols = [*spec.sensitive_names, *spec.feature_names, spec.target]
+    from fairldp.labelbias import CLEAN_SUFFIX
+
+    clean = [spec.target + CLEAN_SUFFIX] if spec.target + CLEAN_SUFFIX in df.columns else []
+    cols = [*spec.sensitive_names, *spec.feature_names, spec.target, *clean]  # true label kept
     df = df[cols].reset_index(drop=True)
     df.insert(0, "row_id", pd.RangeIndex(len(df)).astype("int32"))
     return df

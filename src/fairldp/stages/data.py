@@ -262,7 +262,8 @@ def label_bias(
             parts.append(res.frame)
             realised[str(seed)] = res.n_changed / max(int(res.eligible.sum()), 1)
         test = rows[rows["part"] == "test"]
-        test = test.assign(**{spec.target + CLEAN_SUFFIX: test[spec.target]})
+        if spec.target + CLEAN_SUFFIX not in test.columns:  # a registry carries its true label
+            test = test.assign(**{spec.target + CLEAN_SUFFIX: test[spec.target]})
         table = pd.concat([*parts, test], ignore_index=True)
         meta = {**rows.attrs.get("fairldp", {}), "label_bias": {
             "kind": kind, "rate": rate, "attribute": attribute, "group": group,

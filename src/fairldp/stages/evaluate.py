@@ -52,18 +52,29 @@ _NO_AMOUNT = -1.0  # stands for NaN while grouping
 
 
 def _truth(split: str, dataset: str, attribute: str, part: str | None = "test") -> pd.DataFrame:
-    """``seed``, ``row_id``, ``y`` (the clean label) and ``a`` (the true group, as text) of
-    the rows of a split."""
+    """``seed``, ``row_id``, ``y`` (the clean label: ``{target}_clean`` where the data carry
+    one, as a registry's recorded diagnosis does, else the target) and ``a`` (the true group,
+    as text) of the rows of a split."""
+    from fairldp.labelbias import CLEAN_SUFFIX
+
     spec = get_dataset(dataset)
-    df = read_parquet(split, columns=["part", "seed", "row_id", spec.target, attribute])
+    clean = spec.target + CLEAN_SUFFIX
+    label = clean if clean in _columns(split) else spec.target
+    df = read_parquet(split, columns=["part", "seed", "row_id", label, attribute])
     if df.attrs["fairldp"].get("dataset") != dataset:
         raise ValueError(f"{split} holds dataset {df.attrs['fairldp'].get('dataset')!r}")
     if part is not None:
         df = df[df["part"] == part]
     return pd.DataFrame({"part": df["part"].to_numpy(), "seed": df["seed"].to_numpy(np.int32),
                          "row_id": df["row_id"].to_numpy(np.int32),
-                         "y": df[spec.target].to_numpy(np.int8),
+                         "y": df[label].to_numpy(np.int8),
                          "a": df[attribute].astype(str).to_numpy()})  # fmt: skip
+
+
+def _columns(path: str) -> list[str]:
+    import pyarrow.parquet as pq
+
+    return list(pq.read_schema(path).names)
 
 
 def _with_truth(preds: pd.DataFrame, truth: pd.DataFrame, meta: dict[str, Any],
