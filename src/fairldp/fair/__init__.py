@@ -42,6 +42,9 @@ _BUILTIN: tuple[tuple[str, str, bool, dict[str, object]], ...] = (
     ("corrected_threshold_dp", "CorrectedThreshold", True, {"constraint": _DP}),
     ("reweigh", "Reweighing", False, {"corrected": False}),
     ("corrected_reweigh", "Reweighing", True, {"corrected": True}),
+    *((f"{pre}floor_{rate}", "CorrectedThreshold", noise, {"constraint": f"{rate}_floor"})
+      for rate in ("recall", "precision", "accuracy")
+      for pre, noise in (("", False), ("corrected_", True))),
 )
 for _name, _cls, _noise, _fixed in _BUILTIN:
     METHODS.register_lazy(_name, f"fairldp.fair.methods:{_cls}", fixed=_fixed,

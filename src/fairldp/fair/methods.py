@@ -24,6 +24,9 @@ same decision in any batch, order or subset. Registry :data:`fairldp.fair.METHOD
   ``corrected_threshold_eo|dp`` (Hardt et al. 2016 thresholds on the cross-fitted score with
   the ROC curves recovered through ``T``, :class:`CorrectedThreshold`),
   ``corrected_reweigh`` (Kamiran & Calders, 2012 reweighing with recovered ``P(A, Y)``).
+- per-group floors (levelling up, :class:`CorrectedThreshold` with a floor):
+  ``floor_recall|precision|accuracy`` (``Z`` taken as ``A``) and their noise-corrected
+  ``corrected_floor_recall|precision|accuracy``: every group's rate at least ``floor``.
 """
 
 from __future__ import annotations
@@ -702,6 +705,14 @@ class CorrectedThreshold(FairMethod):
     model's decision ``S >= 1/2`` (and the program accounts for it). Predictions are
     randomized (see the module docstring); ``predict_proba`` gives ``h[z, bin(S)]``.
 
+    ``constraint`` may instead be a per-group floor (``recall_floor``, ``precision_floor``,
+    ``accuracy_floor``: :data:`fairldp.fair.thresholds.FLOORS`): every group's recovered
+    recall (sensitivity), precision or accuracy at least ``floor``, the accuracy maximized
+    otherwise. This levels up (OxonFair's minimum recall per group, Delaney et al. 2024;
+    Mittelstadt, Wachter & Russell 2023 on levelling down): no group is pushed down to meet
+    another, and from the decoded group through ``T`` (``corrected_floor_*``) the floor holds
+    on the TRUE groups, which no existing tool does.
+
     Fitted: ``model_``, ``edges_`` (interior bin edges), ``policy_`` (``h``, shape
     ``(k, bins)``), ``observed_`` (``P(Z, Y, bin)`` of the training rows), ``joint_``
     (recovered ``P(A, Y, bin)``), ``excluded_groups_``; the standard errors of the recovered
@@ -721,6 +732,7 @@ class CorrectedThreshold(FairMethod):
         cv: int | None = 5,
         min_group_mass: float = 1e-3,
         on_missing_group: str = "raise",
+        floor: float = 0.8,
     ) -> None:
         super().__init__(noise_model, base_model, random_state)
         self.constraint = constraint
@@ -729,6 +741,7 @@ class CorrectedThreshold(FairMethod):
         self.cv = cv
         self.min_group_mass = min_group_mass
         self.on_missing_group = on_missing_group
+        self.floor = floor
 
     def _check_params(self) -> None:
         from fairldp.fair.thresholds import CONSTRAINTS
@@ -740,6 +753,10 @@ class CorrectedThreshold(FairMethod):
         tol = self.tolerance
         if isinstance(tol, bool) or not isinstance(tol, (int, float, np.number)) or not tol >= 0:
             raise ValueError(f"tolerance must be a number >= 0, got {self.tolerance!r}")
+        fl = self.floor
+        if isinstance(fl, bool) or not isinstance(fl, (int, float, np.number)) or not (
+                0 <= fl <= 1):  # fmt: skip
+            raise ValueError(f"floor must be a number in [0, 1], got {self.floor!r}")
         if self.n_bins is not None and (isinstance(self.n_bins, bool) or not isinstance(
                 self.n_bins, (int, np.integer)) or self.n_bins < 2):  # fmt: skip
             raise ValueError(f"n_bins must be None or an integer >= 2, got {self.n_bins!r}")
@@ -788,6 +805,7 @@ class CorrectedThreshold(FairMethod):
             policy = solve_policy(
                 p_zyb, t, constraint=self.constraint, tolerance=float(self.tolerance),
                 min_group_mass=float(self.min_group_mass), fixed=fixed,
+                floor=float(self.floor),
             )  # fmt: skip
         except ValueError as err:
             if fixed is None:

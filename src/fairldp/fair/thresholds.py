@@ -38,6 +38,8 @@ from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "CONSTRAINTS",
+    "FLOORS",
+    "PARITY",
     "Policy",
     "bin_edges",
     "bin_index",
@@ -46,17 +48,51 @@ __all__ = [
     "solve_policy",
 ]
 
-#: constraint name -> the label sets ``L`` whose rates are equalized
-CONSTRAINTS: dict[str, tuple[tuple[int, ...], ...]] = {
+#: parity constraint name -> the label sets ``L`` whose rates are equalized
+PARITY: dict[str, tuple[tuple[int, ...], ...]] = {
     "equalized_odds": ((0,), (1,)),
     "demographic_parity": ((0, 1),),
 }
+#: per-group floors (levelling up instead of down: OxonFair, Delaney et al. 2024): every
+#: group's recall (sensitivity), precision (PPV) or accuracy at least ``floor``
+FLOORS = ("recall_floor", "precision_floor", "accuracy_floor")
+#: every constraint of :func:`solve_policy`
+CONSTRAINTS = (*PARITY, *FLOORS)
 
 
 def _cells(constraint: str) -> tuple[tuple[int, ...], ...]:
-    if constraint not in CONSTRAINTS:
-        raise ValueError(f"constraint must be one of {list(CONSTRAINTS)}, got {constraint!r}")
-    return CONSTRAINTS[constraint]
+    if constraint not in PARITY:
+        raise ValueError(f"constraint must be one of {list(PARITY)}, got {constraint!r}")
+    return PARITY[constraint]
+
+
+def _floor_rows(p_a: NDArray[np.float64], t: NDArray[np.float64], constraint: str,
+                floor: float, min_group_mass: float,
+                ) -> tuple[list[NDArray[np.float64]], list[float], list[int]]:  # fmt: skip
+    """Rows ``r . h <= c`` of the floor ``rate[a] >= floor`` of every group ``a`` with
+    recovered mass (of positives for recall) at least ``min_group_mass``, and the groups left
+    out. With ``q[a, y, b] = P(A=a, Y=y, bin=b)`` (recovered) and ``g[a] = sum_z T[a, z] h[z]``:
+
+    - recall: ``sum_b g[a, b] q[a, 1, b] >= floor q[a, 1]``;
+    - precision: ``sum_b g[a, b] (q[a, 1, b] - floor (q[a, 0, b] + q[a, 1, b])) >= 0``
+      (``P(Yhat=1, Y=1 | a) >= floor P(Yhat=1 | a)``, linear; met by predicting no one);
+    - accuracy: ``q[a, 0] + sum_b g[a, b] (q[a, 1, b] - q[a, 0, b]) >= floor q[a]``."""
+    rows, bounds, left_out = [], [], []
+    for a in range(p_a.shape[0]):
+        pos, neg = p_a[a, 1], p_a[a, 0]
+        mass = float(pos.sum() if constraint == "recall_floor" else pos.sum() + neg.sum())
+        if not mass >= min_group_mass:
+            left_out.append(a)
+            continue
+        if constraint == "recall_floor":
+            w, c = pos / mass, -floor
+        elif constraint == "precision_floor":
+            w, c = (pos - floor * (pos + neg)) / mass, 0.0
+        else:
+            w, c = (pos - neg) / mass, float(neg.sum()) / mass - floor
+        rows.append(-(t[a][:, None] * w[None, :]).ravel())  # -(rate part) <= c
+        bounds.append(c)
+    return rows, bounds, left_out
 
 
 def bin_edges(scores: ArrayLike, n_bins: int | None) -> NDArray[np.float64]:
@@ -120,6 +156,7 @@ def solve_policy(
     fixed: NDArray[np.float64] | None = None,
     accuracy_slack: float = 0.0,
     flatten: bool = True,
+    floor: float = 0.0,
 ) -> Policy:
     """Solve the program of the module docstring on the observed joint ``p_zyb`` (``(k, 2, B)``,
     summing to one) through ``transition`` (``T``; ``None``: the identity, ``Z`` taken as
@@ -131,6 +168,12 @@ def solve_policy(
     ROC hull reaches it by many mixtures of thresholds, and the solver's vertex tends to mix
     extreme ones, whose rates are estimated with a larger variance than those of a constant
     blended with one threshold (fairlearn's choice at ``T = I``).
+
+    ``constraint`` a floor of :data:`FLOORS` (``floor``: its value) instead of a parity: the
+    accuracy is maximized subject to every group's recovered rate at least ``floor``
+    (:func:`_floor_rows`), a program that improves the worst-off group rather than matching
+    the groups; a floor no policy reaches raises ``ValueError`` (a precision floor never
+    fails: predicting no one meets it).
 
     ``fixed``: ``(k, B)``, NaN in the rows of free codes, a non-decreasing row of values in
     ``[0, 1]`` for a code to pin (codes without training rows). Cells ``(a, L)`` with
@@ -148,7 +191,12 @@ def solve_policy(
         p_a = p_zyb
     rows: list[NDArray[np.float64]] = []
     excluded: list[tuple[int, tuple[int, ...]]] = []
-    for labels in _cells(constraint):
+    floor_bounds: list[float] = []
+    if constraint in FLOORS:
+        rows, floor_bounds, left_out = _floor_rows(p_a, t, constraint, float(floor),
+                                                   min_group_mass)  # fmt: skip
+        excluded = [(a, (1,) if constraint == "recall_floor" else (0, 1)) for a in left_out]
+    for labels in () if constraint in FLOORS else _cells(constraint):
         coefs = []
         for a in range(k):
             coef, mass = _rate_coefficients(p_a, t, labels, a)
@@ -179,7 +227,8 @@ def solve_policy(
     gaps = to_increments(np.array(rows).reshape(-1, k * nb))
     ones = np.kron(np.eye(k), np.ones((1, nb)))
     a_ub = np.vstack([gaps, ones])
-    b_ub = np.r_[np.full(len(rows), float(tolerance)), np.ones(k)]
+    limits = floor_bounds if constraint in FLOORS else [float(tolerance)] * len(rows)
+    b_ub = np.r_[np.asarray(limits, dtype=float), np.ones(k)]
     lo, hi = np.zeros((k, nb)), np.ones((k, nb))
     if fixed is not None:
         pin = ~np.isnan(fixed).any(axis=1)
@@ -188,6 +237,9 @@ def solve_policy(
     bounds = np.column_stack([lo.ravel(), hi.ravel()])
     c = to_increments(-(p_zyb[:, 1, :] - p_zyb[:, 0, :]).ravel())
     res = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs")
+    if res.status == 2 and constraint in FLOORS:
+        raise ValueError(f"no policy gives every group {constraint.split('_')[0]} at least "
+                         f"{floor:g} (the recovered rates of the training rows)")  # fmt: skip
     if res.status != 0:
         raise ValueError(f"threshold LP failed: {res.message}")
     best = -float(res.fun)  # accuracy - P(Y = 0)
