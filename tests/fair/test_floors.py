@@ -83,7 +83,7 @@ def test_corrected_floor_holds_on_the_true_groups_where_the_naive_one_fails(data
 
 def test_unreachable_floor_and_bad_values(data) -> None:
     train, test, _ = data
-    with pytest.raises(ValueError, match="no policy gives every group accuracy at least 0.99"):
+    with pytest.raises(ValueError, match=r"no policy gives every group accuracy at least 0\.99"):
         _fit("floor_accuracy", train, test, 0.99)
     with pytest.raises(ValueError, match=r"floor must be a number in \[0, 1\]"):
         _fit("floor_recall", train, test, 1.5)
