@@ -121,6 +121,10 @@ def test_outputs_and_schemas(first_run: tuple[Path, Path]) -> None:
         pngs = list((res / "figures" / fig).glob("*.png"))
         assert pngs and all(p.stat().st_size > 10_000 for p in pngs), fig
         assert {p.stem for p in pngs} == {p.stem for p in (res / "figures" / fig).glob("*.pdf")}
+        csvs = list((res / "figures" / fig).glob("*.csv"))  # the numbers behind each figure
+        assert {p.stem for p in pngs} == {p.stem for p in csvs}
+        numbers = pd.read_csv(csvs[0])
+        assert {"metric", "mean", "lo", "hi", "n"} <= set(numbers.columns) and len(numbers)
     prov = (res / "provenance.json").read_text()
     assert '"numpy"' in prov and '"epsilons"' in prov
     assert json.loads(prov)["proxies"].keys() == {"german"}  # found at prepare (issue 14)

@@ -308,7 +308,8 @@ CATEGORY = report_categories()
 
 def figure_outputs(name):
     """Named outputs of a figure's rule: every file, PNG (in the report: the figure family's
-    category, a subcategory per file in words, "German credit · LightGBM") and PDF."""
+    category, a subcategory per file in words, "German credit · LightGBM"), PDF and the CSV
+    of the numbers it draws."""
     try:
         from fairldp.labels import label
     except ImportError:
@@ -324,6 +325,7 @@ def figure_outputs(name):
             labels={"figure": name, **words} if words else {"figure": name},
         )
         out[f"pdf{i}"] = figure_path(name, key, "pdf")
+        out[f"csv{i}"] = figure_path(name, key, "csv")  # the numbers behind it
     return out
 
 
@@ -332,7 +334,11 @@ def figure_files_of(name):
     return [
         {
             "values": values,
-            "paths": [figure_path(name, key, "png"), figure_path(name, key, "pdf")],
+            "paths": [
+                figure_path(name, key, "png"),
+                figure_path(name, key, "pdf"),
+                figure_path(name, key, "csv"),
+            ],
         }
         for key, values in FIGURE_FILES[name].items()
     ]

@@ -38,7 +38,7 @@ __all__ = [
 
 
 def _load_builtin() -> None:
-    from fairldp.figures import lines, theory  # noqa: F401
+    from fairldp.figures import levelling, lines, theory  # noqa: F401
 
 
 #: figure kind name -> class (a frozen dataclass; its fields are the parameters)
@@ -171,6 +171,13 @@ class FigureKind(ABC):
         """A caption for the report when the spec gives none."""
         return f"Figure of kind {self.kind}."
 
+    def table(self, data: pd.DataFrame) -> pd.DataFrame:
+        """The numbers behind the figure (written beside it as CSV): by default the mean over
+        seeds and its 95% interval of every combination of the axes of the selected rows
+        (:func:`summarize`)."""
+        by = [a for a in AXES if a in data.columns and a not in ("study", "seed")]
+        return summarize(data, by)
+
     @abstractmethod
     def figure(self, data: pd.DataFrame, context: Mapping[str, Any]) -> Any:
         """The matplotlib figure of the selected rows; ``context``: the file's values and the
@@ -178,13 +185,22 @@ class FigureKind(ABC):
 
     def draw(self, data: pd.DataFrame, paths: Sequence[str | Path], context: Mapping[str, Any]
              ) -> None:  # fmt: skip
-        """Draw the selected rows to every path of ``paths`` (:meth:`figure`, the caption of
-        ``context`` in the files' metadata)."""
+        """Draw the selected rows to every image path of ``paths`` (:meth:`figure`, the caption
+        of ``context`` in the files' metadata) and write :meth:`table` to every ``.csv`` one."""
         import matplotlib.pyplot as plt
 
-        fig = self.figure(data, context)
-        save(fig, paths, context.get("caption", ""))
-        plt.close(fig)
+        from fairldp.io import atomic_write_bytes
+
+        images = [p for p in paths if not str(p).endswith(".csv")]
+        if images:
+            fig = self.figure(data, context)
+            save(fig, images, context.get("caption", ""))
+            plt.close(fig)
+        tables = [p for p in paths if str(p).endswith(".csv")]
+        if tables:
+            text = self.table(data).to_csv(index=False, float_format="%.6g").encode()
+            for p in tables:
+                atomic_write_bytes(text, p)
 
 
 def default_figures(runs: Sequence[str]) -> dict[str, dict[str, Any]]:

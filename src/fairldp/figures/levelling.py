@@ -1,0 +1,117 @@
+"""The levelling-down audit as a figure: each group's change in each rate against the
+unconstrained reference learner (:func:`fairldp.levelling.levelling_down`)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from fairldp.figures import FIGURE_KINDS, FigureKind, label
+
+__all__ = ["Levelling"]
+
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+WORSE = {"color": "tab:red", "marker": "x", "s": 70, "zorder": 4, "linewidths": 2}
+
+
+@FIGURE_KINDS.register("levelling")
+@dataclass(frozen=True)
+class Levelling(FigureKind):
+    """Panels of rate (rows, ``y``) x learner (columns: every learner but ``reference``); in
+    each, one line per true group of the change of its rate from the reference learner's in
+    the same cell and seed, against epsilon (the non-private cell at the right, "∞"), with
+    ``z`` standard errors as bars; a red cross marks a group made worse (the change the bad
+    way beyond ``z`` SE: levelling down). Rows of one privatizer, budget split,
+    representation and amount per file (``where`` selects them)."""
+
+    reference: str = ""
+    y: tuple[str, ...] = ("sensitivity", "specificity", "positive_predictive_value")
+    z: float = 2.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        from fairldp.levelling import BETTER
+
+        if not self.reference:
+            raise ValueError("reference: the unconstrained learner to compare with is missing")
+        bad = [m for m in self.y if m not in BETTER]
+        if bad:
+            raise ValueError(f"y: {bad} are not audited per-group rates; those are "
+                             f"{list(BETTER)}")  # fmt: skip
+
+    def describe(self) -> str:
+        return (f"Levelling-down audit: each group's change in {', '.join(map(label, self.y))} "
+                f"from the learner {self.reference!r} (same data, privatizer, budget and "
+                f"seed; mean over seeds ± {self.z:g} SE). A red cross marks a group made "
+                "worse, on the true group attribute and the clean labels.")
+
+    def table(self, data: pd.DataFrame) -> pd.DataFrame:
+        from fairldp.levelling import levelling_down
+
+        return levelling_down(data, self.reference, self.y, self.z)
+
+    def figure(self, data: pd.DataFrame, context: Mapping[str, Any]) -> Any:
+        import matplotlib.pyplot as plt
+
+        t = self.table(data)
+        learners = list(dict.fromkeys(t["learner"]))
+        order = (context.get("orders") or {}).get("learner")
+        if order:
+            learners = sorted(learners, key=lambda n: order.index(n) if n in order else 99)
+        eps = sorted(t["epsilon"].unique(), key=lambda e: (math.isinf(e), e))
+        xpos = {e: i for i, e in enumerate(eps)}
+        groups = sorted(t["group"].unique())
+        nrow, ncol = len(self.y), max(len(learners), 1)
+        fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol + 0.6, 2.4 * nrow + 0.6),
+                                 squeeze=False, sharex=True, sharey="row")  # fmt: skip
+        colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+        for i, metric in enumerate(self.y):
+            for j, learner in enumerate(learners):
+                ax = axes[i, j]
+                ax.axhline(0.0, color="0.45", lw=1.6, alpha=0.5, zorder=0.5)
+                sub = t[(t["metric"] == metric) & (t["learner"] == learner)]
+                for k, g in enumerate(groups):
+                    row = sub[sub["group"] == g].sort_values("epsilon")
+                    if row.empty:
+                        continue
+                    offset = (k - (len(groups) - 1) / 2) * 0.08
+                    x = row["epsilon"].map(xpos).to_numpy(float) + offset
+                    ax.errorbar(x, row["change"], yerr=self.z * row["se"], capsize=2.5,
+                                marker=MARKERS[k % len(MARKERS)], ms=4.5, lw=1.2,
+                                color=colours[k % len(colours)],
+                                label=label("group", g) if (i, j) == (0, 0) else None)  # fmt: skip
+                    worse = row["worse"].to_numpy(bool)
+                    if worse.any():
+                        ax.scatter(x[worse], row["change"].to_numpy()[worse], **WORSE,
+                                   label=None)  # fmt: skip
+                if i == 0:
+                    ax.set_title(label("learner", learner), fontsize=10)
+                if j == 0:
+                    ax.set_ylabel(f"Δ {label('metric', metric)}", fontsize=9)
+                ax.set_xticks(range(len(eps)))
+                ax.set_xlim(-0.5, len(eps) - 0.5)
+                ax.set_xticklabels(["∞" if math.isinf(e) else f"{e:g}" for e in eps],
+                                   fontsize=8)  # fmt: skip
+                if i == nrow - 1:
+                    ax.set_xlabel("ε")
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        handles.append(plt.Line2D([], [], ls="", **{k: v for k, v in WORSE.items()
+                                                    if k in ("color", "marker")}))  # fmt: skip
+        labels.append(f"made worse (> {self.z:g} SE)")
+        fig.legend(handles, labels, loc="upper center", ncol=len(labels), frameon=False,
+                   bbox_to_anchor=(0.5, 1.0), title=label("attribute", context.get("attribute")))
+        title = self.title.format(**context) if self.title else (
+            f"{label('dataset', context.get('dataset', ''))} · levelling-down audit against "
+            f"{label('learner', self.reference)}")  # fmt: skip
+        fig.suptitle(title, y=1.06)
+        fig.tight_layout()
+        return fig
+
+    def params(self) -> dict[str, Any]:
+        out = super().params()
+        out["y"] = list(self.y)
+        return out
