@@ -221,6 +221,9 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
      "'figures.f': unknown parameter 'colour'"),
     ("label bias group", {"label_bias": {"kind": "underdiagnosis", "rate": 0.3, "group": "F"}},
      "'label_bias.group': 'F' is not in the domain of german.sex: ['female', 'male']"),
+    ("label bias group per dataset", {"label_bias": {"kind": "underdiagnosis", "rate": 0.3,
+                                                     "group": {"adult": "Female"}}},
+     "'label_bias.group.adult': 'adult' is not among the study's datasets ['german']"),
     ("label bias rate", {"label_bias": {"kind": "underdiagnosis", "group": "female"}},
      "config key 'rate' is missing under 'label_bias'"),
     ("label bias kind", {"label_bias": {"kind": "mislabel"}}, "'label_bias.kind': 'mislabel'"),
@@ -360,3 +363,11 @@ def test_epsilon_text_round_trips() -> None:
         assert parse_epsilon(format_epsilon(eps)) == float(eps)
     assert format_epsilon(1.0) == "1" and format_epsilon(0.25) == "0.25"
     assert format_epsilon(math.inf) == "inf"
+
+
+def test_label_bias_group_per_dataset() -> None:
+    s = load_study(study(label_bias={"kind": "underdiagnosis", "rate": 0.3,
+                                     "group": {"german": "female"}}))  # fmt: skip
+    assert s.label_bias.for_dataset("german") == {
+        "kind": "underdiagnosis", "rate": 0.3, "group": "female", "attribute": None,
+        "positives_only": True}

@@ -388,12 +388,21 @@ class LabelBias:
 
     kind: str
     rate: float
-    group: str | int
-    attribute: str | None = None
+    group: str | int | Mapping[str, str | int]
+    attribute: str | Mapping[str, str] | None = None
     positives_only: bool = True
 
     def params(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    def for_dataset(self, dataset: str) -> dict[str, Any]:
+        """The parameters of the label-bias stage on ``dataset`` (``group`` and ``attribute``
+        may be given per dataset, since datasets have different groups)."""
+        out = self.params()
+        for key in ("group", "attribute"):
+            if isinstance(out[key], Mapping):
+                out[key] = out[key].get(dataset)
+        return out
 
 
 @dataclass(frozen=True)
@@ -745,15 +754,26 @@ def _label_bias(raw: Mapping[str, Any] | None, datasets: Sequence[str]) -> Label
         return None
     lb = LabelBias(raw["kind"], float(raw["rate"]), raw["group"], raw.get("attribute"),
                    bool(raw.get("positives_only", True)))  # fmt: skip
+    for key in ("group", "attribute"):
+        given = raw.get(key)
+        if isinstance(given, Mapping):
+            for ds in given:
+                if ds not in datasets:
+                    raise _fail(f"label_bias.{key}.{ds}", f"{ds!r} is not among the study's "
+                                f"datasets {list(datasets)}")  # fmt: skip
+            missing = [ds for ds in datasets if ds not in given and key == "group"]
+            if missing:
+                raise _fail("label_bias.group", f"no group given for {missing[0]!r}")
     for ds in datasets:
         spec = get_dataset(ds)
-        attribute = lb.attribute or spec.protected
+        own = lb.for_dataset(ds)
+        attribute = own["attribute"] or spec.protected
         if attribute not in spec.sensitive_names:
             raise _fail("label_bias.attribute", f"{attribute!r} is not a sensitive attribute "
                         f"of {ds} ({spec.sensitive_names})")  # fmt: skip
         domain = spec.attribute(attribute).domain
-        if lb.group not in domain:
-            raise _fail("label_bias.group", f"{lb.group!r} is not in the domain of "
+        if own["group"] not in domain:
+            raise _fail("label_bias.group", f"{own['group']!r} is not in the domain of "
                         f"{ds}.{attribute}: {list(domain)}")  # fmt: skip
     return lb
 

@@ -144,7 +144,14 @@ rule label_bias:
         runtime=5,
         cpus_per_task=1,
     params:
-        **(STUDY.label_bias.params() if STUDY.label_bias else {}),
+        **(
+            {
+                k: (lambda w, k=k: STUDY.label_bias.for_dataset(w.dataset)[k])
+                for k in STUDY.label_bias.params()
+            }
+            if STUDY.label_bias
+            else {}
+        ),
         code=CODE["label_bias"],
         dataset=lambda w: w.dataset,
     script:
