@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
@@ -28,6 +28,7 @@ class Levelling(FigureKind):
     way beyond ``z`` SE: levelling down). Rows of one privatizer, budget split,
     representation and amount per file (``where`` selects them)."""
 
+    kind: ClassVar[str] = "levelling"
     reference: str = ""
     y: tuple[str, ...] = ("sensitivity", "specificity", "positive_predictive_value")
     z: float = 2.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,7 @@ class Pareto(FigureKind):
     grey step line. Typical use: worst-group sensitivity against accuracy per learner and
     privacy level (``where`` picks the epsilons)."""
 
+    kind: ClassVar[str] = "pareto"
     x: str = "accuracy"
     y: str = "worst_group_sensitivity"
     hue: str = "learner"
