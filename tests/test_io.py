@@ -48,8 +48,9 @@ def test_temporary_files_of_a_longer_name_are_not_touched(tmp_path: Path) -> Non
 
 
 def test_one_hot_blocks_stored_as_codes_and_restored_exactly(tmp_path) -> None:
-    """A one-hot block is stored as one code column and read back bit for bit (columns, order,
-    dtypes); a block that is not one-hot (OUE-like multi-hot) is stored as is."""
+    """A one-hot block is stored as one code column, a 0/1 block that is not one-hot
+    (OUE-like multi-hot) as its packed bits, and both are read back exactly (columns, order,
+    dtypes)."""
     import numpy as np
     import pandas as pd
     import pyarrow.parquet as pq
@@ -63,21 +64,25 @@ def test_one_hot_blocks_stored_as_codes_and_restored_exactly(tmp_path) -> None:
     for j, v in enumerate(["a", "b", "c"]):
         df[f"x={v}"] = (codes == j).astype(np.uint8)
     df["num"] = rng.normal(size=n)
-    df["m=1"] = rng.integers(0, 2, n).astype(np.uint8)  # multi-hot: stays
+    df["m=1"] = rng.integers(0, 2, n).astype(np.uint8)  # multi-hot: bits
     df["m=2"] = rng.integers(0, 2, n).astype(np.uint8)
+    for j in range(19):  # 19 bits: three bytes, the last one partly used
+        df[f"w={j}"] = rng.random(n) < 0.3
     df["s=u"] = codes == 0
     df["s=v"] = codes != 0
     path = tmp_path / "t.parquet"
     write_parquet(df, path, meta={"k": 1})
     stored = pq.read_table(path)
     assert "x=#" in stored.column_names and "x=a" not in stored.column_names
-    assert "s=#" in stored.column_names and "m=1" in stored.column_names
+    assert "s=#" in stored.column_names and "m=#0" in stored.column_names
+    assert "m=1" not in stored.column_names and "m=#1" not in stored.column_names
+    assert [c for c in stored.column_names if c.startswith("w=")] == ["w=#0", "w=#1", "w=#2"]
     assert PACKED_KEY in stored.schema.metadata
     back = read_parquet(path)
     pd.testing.assert_frame_equal(back, df)
     assert back.attrs["fairldp"] == {"k": 1}
-    part = read_parquet(path, columns=["num", "x=c", "seed"])
-    pd.testing.assert_frame_equal(part, df[["num", "x=c", "seed"]])
+    part = read_parquet(path, columns=["num", "x=c", "seed", "w=17"])
+    pd.testing.assert_frame_equal(part, df[["num", "x=c", "seed", "w=17"]])
 
 
 def test_reserved_and_duplicate_column_names_are_refused(tmp_path) -> None:
@@ -86,8 +91,10 @@ def test_reserved_and_duplicate_column_names_are_refused(tmp_path) -> None:
 
     from fairldp.io import write_parquet
 
-    with pytest.raises(ValueError, match="reserved for packed one-hot blocks"):
+    with pytest.raises(ValueError, match="reserved for packed blocks"):
         write_parquet(pd.DataFrame({"a=#": [1]}), tmp_path / "x.parquet")
+    with pytest.raises(ValueError, match="reserved for packed blocks"):
+        write_parquet(pd.DataFrame({"a=#3": [1]}), tmp_path / "x.parquet")
     with pytest.raises(ValueError, match="duplicate column names"):
         write_parquet(pd.DataFrame([[1, 2]], columns=["a", "a"]), tmp_path / "x.parquet")
     assert not (tmp_path / "x.parquet").exists()

@@ -10,8 +10,11 @@ Storage: a block of one-hot columns ``{name}={value}`` (0/1 integers or booleans
 per row, e.g. the one-hot features of a representation or GRR's reports) is stored as ONE
 integer column of codes ``{name}=#`` (:data:`PACKED_KEY` in the schema metadata records the
 block's columns and dtype and the table's column order), and :func:`read_parquet` restores
-the columns exactly: same names, order, dtypes and values (column names ending in ``=#`` are
-reserved; as before, the index is not stored). Read artifacts through
+the columns exactly: same names, order, dtypes and values (column names containing ``=#`` are
+reserved; as before, the index is not stored). A block of 0/1 columns that is not one-hot
+(the bit vectors of unary-encoding, local-hashing and subset reports) is stored as its bits
+packed eight to a byte, ``{name}=#0``, ``{name}=#1``, ... (uint8; ``numpy.packbits``): eight
+times fewer columns to write and read. Read artifacts through
 :func:`read_parquet`; ``pandas.read_parquet`` shows the stored form.
 """
 
@@ -43,7 +46,7 @@ __all__ = [
 ]
 
 META_KEY = b"fairldp"
-#: schema metadata key of the one-hot blocks stored as codes (see the module docstring)
+#: schema metadata key of the blocks stored as codes or bits (see the module docstring)
 PACKED_KEY = b"fairldp.packed"
 
 
@@ -73,29 +76,41 @@ def _pack_onehot(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any] | None]
 
     if df.columns.duplicated().any():
         raise ValueError(f"duplicate column names: {list(df.columns[df.columns.duplicated()])}")
-    taken = [c for c in df.columns if isinstance(c, str) and c.endswith("=#")]
+    taken = [c for c in df.columns if isinstance(c, str) and "=#" in c]
     if taken:
-        raise ValueError(f"column names ending in '=#' are reserved for packed one-hot blocks: "
+        raise ValueError(f"column names with '=#' are reserved for packed blocks: "
                          f"{taken}")  # fmt: skip
     blocks: dict[str, list[str]] = {}
     for col in df.columns:
         if isinstance(col, str) and "=" in col and not col.endswith("=#"):
             blocks.setdefault(col.split("=", 1)[0], []).append(col)
     packed: dict[str, Any] = {}
+    stored: dict[str, Any] = {}
     for name, cols in blocks.items():
         dtypes = {str(df[c].dtype) for c in cols}
-        if len(cols) < 2 or len(dtypes) != 1 or dtypes.pop() not in ("uint8", "int8", "bool"):
+        if len(cols) < 2 or len(dtypes) != 1 or (dtype := dtypes.pop()) not in (
+                "uint8", "int8", "bool"):  # fmt: skip
             continue
-        x = df[cols].to_numpy()
-        if x.size and not ((x.sum(axis=1) == 1).all() and (x.max() <= 1) and (x.min() >= 0)):
+        # one row per column (pandas keeps a block's columns contiguous): row-wise passes
+        x = np.ascontiguousarray(df[cols].to_numpy().T).view(np.uint8)  # int8 -1 -> 255
+        if x.size and x.max() > 1:
             continue
-        packed[name] = {"columns": cols, "dtype": str(df[cols[0]].dtype)}
+        count = np.add.reduce(x, axis=0, dtype=np.uint16)
+        if not x.size or bool((count == 1).all()):
+            codes = x.argmax(axis=0)
+            stored[f"{name}=#"] = codes.astype(np.int8 if len(cols) < 128 else np.int16)
+            packed[name] = {"columns": cols, "dtype": dtype}
+        else:  # 0/1 indicators that are not one-hot (UE, LH, SS reports): their bits
+            bits = np.zeros(((len(cols) + 7) // 8, x.shape[1]), dtype=np.uint8)
+            for i in range(len(cols)):  # numpy.packbits' order: the first column is bit 7
+                bits[i // 8] |= x[i] << np.uint8(7 - i % 8)
+            stored.update({f"{name}=#{j}": bits[j] for j in range(bits.shape[0])})
+            packed[name] = {"columns": cols, "dtype": dtype, "bytes": int(bits.shape[0])}
     if not packed:
         return df, None
-    out = {c: df[c] for c in df.columns if not any(c in p["columns"] for p in packed.values())}
-    for name, p in packed.items():
-        codes = df[p["columns"]].to_numpy().argmax(axis=1)
-        out[f"{name}=#"] = codes.astype(np.int8 if len(p["columns"]) < 128 else np.int16)
+    inside = {c for p in packed.values() for c in p["columns"]}
+    out = {c: df[c] for c in df.columns if c not in inside}
+    out.update(stored)
     return pd.DataFrame(out), {"blocks": packed, "order": [str(c) for c in df.columns]}
 
 
@@ -104,14 +119,24 @@ def _unpack_onehot(df: pd.DataFrame, packed: dict[str, Any]) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
-    cols: dict[str, Any] = {c: df[c] for c in df.columns if not str(c).endswith("=#")}
+    cols: dict[str, Any] = {c: df[c] for c in df.columns if "=#" not in str(c)}
     for name, p in packed["blocks"].items():
+        if "bytes" in p:
+            parts = [f"{name}=#{j}" for j in range(p["bytes"])]
+            if not all(c in df.columns for c in parts):
+                continue
+            data = [df[c].to_numpy(np.uint8) for c in parts]
+            for i, c in enumerate(p["columns"]):
+                cols[c] = ((data[i // 8] >> np.uint8(7 - i % 8)) & np.uint8(1)).view(p["dtype"])
+            continue
         if f"{name}=#" not in df.columns:
             continue
-        codes = df[f"{name}=#"].to_numpy()
-        eye = np.eye(len(p["columns"]), dtype=p["dtype"])
+        codes = df[f"{name}=#"].to_numpy().astype(np.intp)
+        rows = np.zeros((len(p["columns"]), codes.size), dtype=np.uint8)
+        rows[codes, np.arange(codes.size)] = 1  # one pass, one row per column
+        rows = rows.view(p["dtype"])
         for j, c in enumerate(p["columns"]):
-            cols[c] = eye[codes, j]
+            cols[c] = rows[j]
     order = [c for c in packed["order"] if c in cols]
     return pd.DataFrame({c: cols[c] for c in order}, index=df.index)
 
@@ -182,8 +207,9 @@ def read_parquet(path: str | os.PathLike[str], columns: list[str] | None = None)
     packed = json.loads(raw) if raw else None
     stored = columns
     if packed is not None and columns is not None:
-        where = {c: f"{n}=#" for n, p in packed["blocks"].items() for c in p["columns"]}
-        stored = list(dict.fromkeys(where.get(c, c) for c in columns))
+        where = {c: ([f"{n}=#{j}" for j in range(p["bytes"])] if "bytes" in p else [f"{n}=#"])
+                 for n, p in packed["blocks"].items() for c in p["columns"]}  # fmt: skip
+        stored = list(dict.fromkeys(s for c in columns for s in where.get(c, [c])))
     df = pd.read_parquet(path, columns=stored)
     if packed is not None:
         df = _unpack_onehot(df, packed)
