@@ -3,7 +3,9 @@
 - :mod:`fairldp.fair.noise`: the channel ``A -> Z`` of an LDP protocol (:func:`decode`,
   exact :func:`transition_matrix`, :class:`NoiseModel` with :meth:`NoiseModel.recover`);
 - :mod:`fairldp.fair.methods`: fair classifiers trained on the decoded attribute ``Z`` only
-  (:func:`~fairldp.fair.methods.make_method`; imported on demand, it loads scikit-learn).
+  (:func:`~fairldp.fair.methods.make_method`; imported on demand, it loads scikit-learn);
+- :mod:`fairldp.fair.transfer`: geometric transfer between groups by optimal transport
+  (``ot_transfer``: learn where the labels are reliable, transport the other groups there).
 
 :data:`METHODS` is the registry of fair methods (name -> estimator class built as
 ``cls(noise_model, base_model, random_state, **fixed, **params)``). The built-in names are
@@ -49,6 +51,9 @@ _BUILTIN: tuple[tuple[str, str, bool, dict[str, object]], ...] = (
 for _name, _cls, _noise, _fixed in _BUILTIN:
     METHODS.register_lazy(_name, f"fairldp.fair.methods:{_cls}", fixed=_fixed,
                           needs_noise_model=_noise, uses_groups=_name != "unaware")  # fmt: skip
+# geometric transfer by optimal transport (fairldp.fair.transfer)
+METHODS.register_lazy("ot_transfer", "fairldp.fair.transfer:OTTransfer", fixed={},
+                      needs_noise_model=False, uses_groups=True)  # fmt: skip
 
 from fairldp.fair.noise import (  # noqa: E402
     MAX_CONDITION,
