@@ -72,3 +72,19 @@ def test_prepared_table_of_another_dataset_is_refused(split: Path) -> None:
     prepared = split.parent / "german.parquet"
     with pytest.raises(Exception, match="holds dataset 'german', not 'adult'"):
         data.load_prepared(prepared, "adult")
+
+
+def test_label_bias_keeps_the_true_condition_a_registry_carries(tmp_path: Path) -> None:
+    # a registry's recorded diagnosis is already biased: its test rows keep Y_clean (the true
+    # condition) rather than a copy of the record
+    params = {"n": 2000, "seed": 1, "underdiagnosis": 0.5, "access_effect": 0.0}
+    data.prepare("registry_sim", str(tmp_path / "r.parquet"), generator=params)
+    data.split("registry_sim", str(tmp_path / "r.parquet"), str(tmp_path / "s.parquet"), [0],
+               0.3)  # fmt: skip
+    data.label_bias("registry_sim", str(tmp_path / "s.parquet"), str(tmp_path / "b.parquet"),
+                    "underdiagnosis", rate=0.2, group=1)  # fmt: skip
+    split, biased = read_parquet(tmp_path / "s.parquet"), read_parquet(tmp_path / "b.parquet")
+    test = biased[biased["part"] == "test"].merge(split, on=["part", "seed", "row_id"],
+                                                  suffixes=("", "_split"))  # fmt: skip
+    assert (test["Y_clean"] == test["Y_clean_split"]).all()
+    assert (test["Y_clean"] != test["Y"]).any()  # the record differs from the truth
