@@ -72,7 +72,7 @@ class Pareto(FigureKind):
         keys = keys or ["dataset"]
         xs, ys = (t[t["metric"] == m].drop(columns="metric") for m in (self.x, self.y))
         both = xs.merge(ys, on=keys, how="inner", suffixes=("_x", "_y"))
-        fig, ax = plt.subplots(figsize=(6.4, 4.6))
+        fig, ax = plt.subplots(figsize=(8.4, 4.6))
         colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
         hues = list(dict.fromkeys(both[self.hue])) if self.hue in both else [None]
         styles = (list(dict.fromkeys(both[self.style]))
@@ -99,7 +99,7 @@ class Pareto(FigureKind):
                     where="post", color="0.6", lw=1.4, zorder=0.5, label="Pareto front")
         ax.set_xlabel(label("metric", self.x))
         ax.set_ylabel(label("metric", self.y))
-        ax.legend(fontsize=8, frameon=False, loc="best")
+        ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))
         title = self.title.format(**context) if self.title else label(
             "dataset", context.get("dataset", ""))  # fmt: skip
         ax.set_title(title)
