@@ -295,7 +295,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     lines = [
         f"  report      {report}" if not args.no_report else None,
         f"  metrics     {results / 'metrics.parquet'}",
-        f"  figures     {results / 'figures'}/ ({len(figures)} PNG, each with a PDF)",
+        f"  figures     {results / 'figures'}/ ({len(figures)} PNG, each with a PDF and the "
+        "CSV of its numbers)",
         f"  provenance  {results / 'provenance.json'}",
         f"  log         {log_path}",
         f"  results take {size / 1e6:.1f} MB on disk ({results}/)",
