@@ -96,3 +96,25 @@ def test_group_table_checks_its_inputs() -> None:
         group_table(y, yp, s, a, metrics=("accuracy",))
     with pytest.raises(ValueError, match="missing value"):
         group_table(y, yp, s, np.where(a == "f", None, a))
+
+
+def test_bootstrap_intervals_cover_the_binomial_ones() -> None:
+    # a group's sensitivity from m positives: the bootstrap interval's half width is close to
+    # 1.96 sqrt(p (1 - p) / m) (within 25%: Monte Carlo error of 500 replicates and the
+    # randomness of m), and the value is the plain rate
+    from fairldp.metrics import bootstrap_group_table
+
+    y, yp, _, a, _ = _data(6000, seed=4)
+    t = bootstrap_group_table(y, yp, a, n_boot=500, random_state=1).set_index(["group", "metric"])
+    for g in ("f", "m", "x"):
+        m = (a == g) & (y == 1)
+        p = yp[m].mean()
+        row = t.loc[(g, "sensitivity")]
+        assert row["value"] == pytest.approx(p)
+        half = (row["high"] - row["low"]) / 2
+        assert half == pytest.approx(1.96 * np.sqrt(p * (1 - p) / m.sum()), rel=0.25)
+        assert row["low"] <= p <= row["high"]
+    again = bootstrap_group_table(y, yp, a, n_boot=500, random_state=1)
+    pd.testing.assert_frame_equal(again.set_index(["group", "metric"]), t)  # seeded
+    with pytest.raises(ValueError, match="not count-based"):
+        bootstrap_group_table(y, yp, a, metrics=("calibration_slope",))

@@ -71,6 +71,7 @@ __all__ = [
     "SIGNED_METRICS",
     "UTILITY_METRICS",
     "Metric",
+    "bootstrap_group_table",
     "fairness_metrics",
     "fairness_table",
     "group_table",
@@ -535,6 +536,59 @@ def group_table(
     index["group"] = groups
     out.index = pd.MultiIndex.from_frame(index)
     return out
+
+
+def bootstrap_group_table(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    sensitive: ArrayLike,
+    metrics: tuple[str, ...] = ("sensitivity", "specificity", "false_negative_rate",
+                                "positive_predictive_value", "negative_predictive_value"),
+    n_boot: int = 500,
+    level: float = 0.95,
+    random_state: int = 0,
+) -> pd.DataFrame:
+    """Per-group rates of one set of predictions with percentile bootstrap intervals (rows
+    resampled with replacement, ``n_boot`` times, all replicates at once: multinomial row
+    weights times the per-group count indicators, Efron & Tibshirani 1993). One row per group:
+    ``group``, ``metric``, ``value`` (on the data), ``low`` and ``high`` (the ``(1 - level) /
+    2`` and ``(1 + level) / 2`` quantiles of the replicates, NaN replicates left out). Only
+    the rates computed from confusion counts (not calibration)."""
+    from fairldp.rng import make_rng
+
+    names = [METRICS.resolve(m) for m in metrics]
+    bad = [m for m in names if METRICS.get(m).kind != "group" or m in (
+        "expected_calibration_error", "calibration_slope")]  # fmt: skip
+    if bad:
+        raise ValueError(f"{bad} are not count-based per-group rates")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    pos, hat, sensitive = _check_inputs(y_true, y_pred, sensitive, "sensitive")
+    group, levels = pd.factorize(sensitive, sort=True)
+    k, n = len(levels), pos.size
+    rng = make_rng(random_state, "bootstrap", "group_table")
+    weights = rng.multinomial(n, np.full(n, 1.0 / n), size=int(n_boot)).astype(np.float64)
+    weights = np.vstack([np.ones(n), weights])  # row 0: the data itself
+    onehot = np.zeros((n, k))
+    onehot[np.arange(n), group] = 1.0
+
+    def total(v: np.ndarray) -> np.ndarray:  # (replicates, groups)
+        return weights @ (onehot * v[:, None])
+
+    c = {"n": total(np.ones(n)), "pos": total(pos), "sel": total(hat), "tp": total(pos & hat),
+         "fp": total(~pos & hat), "tn": total(~pos & ~hat), "fn": total(pos & ~hat)}  # fmt: skip
+    c["neg"], c["unsel"], c["ok"] = c["n"] - c["pos"], c["n"] - c["sel"], c["tp"] + c["tn"]
+    flat = pd.DataFrame({key: v.ravel() for key, v in c.items()})
+    rows = []
+    lo_q, hi_q = (1 - level) / 2, (1 + level) / 2
+    for m in names:
+        vals = METRICS.get(m).formula(flat).to_numpy(np.float64).reshape(-1, k)
+        low = np.nanquantile(vals[1:], lo_q, axis=0)
+        high = np.nanquantile(vals[1:], hi_q, axis=0)
+        for j, g in enumerate(levels.astype(str)):
+            rows.append({"group": g, "metric": m, "value": vals[0, j], "low": low[j],
+                         "high": high[j]})  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def utility_metrics(y_true: ArrayLike, y_pred: ArrayLike, y_score: ArrayLike) -> dict[str, float]:
