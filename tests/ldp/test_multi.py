@@ -135,3 +135,18 @@ def test_report_memory_is_checked_before_allocating() -> None:
     # codes of a product domain beyond int64 would wrap around: refused
     with pytest.raises(ValueError, match="too large for int64 codes"):
         privatize(cols, dict.fromkeys("abc", 2**22), "grr", 1.0, "combined", seed=0, dataset="t")
+
+
+def test_combined_grr_features_are_the_decoded_tuple() -> None:
+    # a GRR report over the product domain is a tuple: one indicator block per attribute
+    cols = columns()
+    res = privatize(cols, KS, "grr", 2.0, "combined", seed=3, dataset="toy")
+    x, names = res.features({"sex": ["F", "M"]})
+    assert x.shape == (N, sum(KS.values()))
+    assert names[:2] == ["sex=F", "sex=M"] and names[-1] == "age=2"
+    digits = split_codes(np.asarray(res.parts[0].reports), tuple(KS.values()))
+    start = 0
+    for d, k in zip(digits, KS.values(), strict=True):
+        assert (x[:, start:start + k].argmax(axis=1) == d).all()
+        assert (x[:, start:start + k].sum(axis=1) == 1).all()
+        start += k

@@ -143,12 +143,25 @@ class PrivatizedAttributes:
             }
         return {p.attribute: p.estimate(method) for p in self.parts}
 
+    def _decoded_combined(self) -> bool:
+        """A combined release whose reports are values of the product domain (GRR): its
+        features are the reported tuple decoded to one indicator block per attribute."""
+        if self.budget_split != "combined" or len(self.parts) != 1:
+            return False
+        from fairldp.ldp.reports import CodeReports
+
+        p = self.parts[0]
+        return isinstance(p.protocol.as_reports(p.reports), CodeReports)
+
     def feature_names(self, categories: Mapping[str, Sequence[Any]] | None = None) -> list[str]:
-        """Column names of :meth:`features`: ``attr=category`` (``a=x|b=y`` if combined)."""
+        """Column names of :meth:`features`: ``attr=category`` (``a=x|b=y`` for a combined
+        release of indicator vectors over the product domain)."""
         cats = {
             a: list(categories[a]) if categories and a in categories else list(range(k))
             for a, k in zip(self.attributes, self.domain_sizes, strict=True)
         }
+        if self._decoded_combined():
+            return [f"{a}={c}" for a in self.attributes for c in cats[a]]
         if self.budget_split == "combined":
             return [
                 "|".join(f"{a}={c}" for a, c in zip(self.attributes, combo, strict=True))
@@ -166,9 +179,22 @@ class PrivatizedAttributes:
         dtype: DTypeLike = np.float32,
     ) -> tuple[NDArray[Any], list[str]]:
         """Model features ``(n, m)`` and their names: each part's :meth:`encode` side by side;
-        rows of users who did not report an attribute (``sampling``) hold ``missing``."""
+        rows of users who did not report an attribute (``sampling``) hold ``missing``. A
+        combined GRR release (one reported tuple per user) is decoded to one indicator block
+        per attribute, as Makhlouf et al. (DMKD 2024) feed it to the model: the same
+        information as the product's indicators in ``sum k_j`` columns instead of
+        ``prod k_j``."""
         names = self.feature_names(categories)
         out = np.empty((self.n, len(names)), dtype=dtype)
+        if self._decoded_combined():
+            col = 0
+            for digits, k in zip(split_codes(np.asarray(self.parts[0].reports),
+                                             self.domain_sizes), self.domain_sizes,
+                                 strict=True):  # fmt: skip
+                out[:, col : col + k] = 0
+                out[np.arange(self.n), col + digits] = 1
+                col += k
+            return out, names
         col = 0
         for p in self.parts:
             enc = p.protocol.encode(p.reports)
