@@ -58,6 +58,7 @@ CLASSIFIERS = {
     "TwoStepPostProcessing": _method("corrected_postproc_eo", **_BASE),
     "CorrectedThreshold": _method("corrected_threshold_eo", **_BASE),
     "Reweighing": _method("corrected_reweigh"),
+    "OTTransfer": _method("ot_transfer", max_samples=50),
 }
 TRANSFORMERS = {
     "QuantileRepair": QuantileRepair(),
