@@ -421,3 +421,16 @@ def test_learners_match_the_closed_form_on_a_scenario_of_our_own(model: str) -> 
         assert abs(eod - closed[metrics[1]][i]) <= Z * math.hypot(*se_t) + 1e-12, (eps, eod)
         acc, acc_t = (pred == y_te).mean(), closed["accuracy"][i]
         assert abs(acc - acc_t) <= Z * math.sqrt(acc_t * (1 - acc_t) / n_test) + 1e-12
+
+
+def test_theory_figure_writes_its_numbers(tmp_path) -> None:
+    # the kind's own parameter `table` (a joint table) must not hide the numbers of the CSV
+    from fairldp.figures import FIGURE_KINDS
+
+    kind = FIGURE_KINDS.get("theory")(y=("accuracy",))
+    rows = pd.DataFrame({"dataset": "synthetic_joint", "privatizer": "grr", "protocol": "grr",
+                         "epsilon": 1.0, "learner": "cell_bayes", "seed": [0, 1],
+                         "audit": "utility", "metric": "accuracy", "value": [0.8, 0.9]})  # fmt: skip
+    kind.draw(rows, [tmp_path / "t.csv"], {})
+    out = pd.read_csv(tmp_path / "t.csv")
+    assert out["mean"].tolist() == [pytest.approx(0.85)] and out["n"].tolist() == [2]

@@ -171,7 +171,7 @@ class FigureKind(ABC):
         """A caption for the report when the spec gives none."""
         return f"Figure of kind {self.kind}."
 
-    def table(self, data: pd.DataFrame) -> pd.DataFrame:
+    def numbers(self, data: pd.DataFrame) -> pd.DataFrame:
         """The numbers behind the figure (written beside it as CSV): by default the mean over
         seeds and its 95% interval of every combination of the axes of the selected rows
         (:func:`summarize`)."""
@@ -186,7 +186,7 @@ class FigureKind(ABC):
     def draw(self, data: pd.DataFrame, paths: Sequence[str | Path], context: Mapping[str, Any]
              ) -> None:  # fmt: skip
         """Draw the selected rows to every image path of ``paths`` (:meth:`figure`, the caption
-        of ``context`` in the files' metadata) and write :meth:`table` to every ``.csv`` one."""
+        of ``context`` in the files' metadata) and write :meth:`numbers` to every ``.csv`` one."""
         import matplotlib.pyplot as plt
 
         from fairldp.io import atomic_write_bytes
@@ -198,7 +198,7 @@ class FigureKind(ABC):
             plt.close(fig)
         tables = [p for p in paths if str(p).endswith(".csv")]
         if tables:
-            text = self.table(data).to_csv(index=False, float_format="%.6g").encode()
+            text = self.numbers(data).to_csv(index=False, float_format="%.6g").encode()
             for p in tables:
                 atomic_write_bytes(text, p)
 

@@ -50,7 +50,7 @@ class Levelling(FigureKind):
                 f"seed; mean over seeds ± {self.z:g} SE). A red cross marks a group made "
                 "worse, on the true group attribute and the clean labels.")
 
-    def table(self, data: pd.DataFrame) -> pd.DataFrame:
+    def numbers(self, data: pd.DataFrame) -> pd.DataFrame:
         from fairldp.levelling import levelling_down
 
         return levelling_down(data, self.reference, self.y, self.z)
@@ -58,7 +58,7 @@ class Levelling(FigureKind):
     def figure(self, data: pd.DataFrame, context: Mapping[str, Any]) -> Any:
         import matplotlib.pyplot as plt
 
-        t = self.table(data)
+        t = self.numbers(data)
         learners = list(dict.fromkeys(t["learner"]))
         order = (context.get("orders") or {}).get("learner")
         if order:

@@ -59,7 +59,7 @@ class Pareto(FigureKind):
                 "with 95% intervals; the grey line joins the points no other point beats on "
                 "both (the Pareto front).")
 
-    def table(self, data: pd.DataFrame) -> pd.DataFrame:
+    def numbers(self, data: pd.DataFrame) -> pd.DataFrame:
         rows = data[data["metric"].isin([self.x, self.y]) & data["group"].fillna("").eq("")]
         by = [a for a in AXES if a in rows.columns and a not in ("study", "seed", "audit")]
         return summarize(rows, by)
@@ -67,7 +67,7 @@ class Pareto(FigureKind):
     def figure(self, data: pd.DataFrame, context: Mapping[str, Any]) -> Any:
         import matplotlib.pyplot as plt
 
-        t = self.table(data)
+        t = self.numbers(data)
         keys = [a for a in AXES if a in t.columns and a != "metric" and t[a].nunique() > 1]
         keys = keys or ["dataset"]
         xs, ys = (t[t["metric"] == m].drop(columns="metric") for m in (self.x, self.y))
