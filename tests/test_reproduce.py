@@ -111,3 +111,15 @@ def test_study_key_is_checked_at_load(tmp_path: Path) -> None:
                            "datasets": {"adult": "adult"}}  # fmt: skip
     with pytest.raises(ConfigError, match=r"reproduction\.datasets\.adult"):
         load_study(raw, workdir=REPO)
+
+
+def test_equal_numbers_without_spread_are_within(tmp_path: Path) -> None:
+    # f1 is 0.5 at every seed (no SE); a published 0.5 without SE agrees exactly, 0.6 does not
+    spec = {**SPEC, "metrics": {"f1": "f1"}, "baseline": None}
+    for value, within in ((0.5, True), (0.6, False)):
+        rows = [("p", "s", "Adult", "GRR;split=uniform", "1", "f1", value, 0.0, "yes", "")]
+        path = tmp_path / f"p{value}.csv"
+        pd.DataFrame(rows, columns=list(PUBLISHED_COLUMNS)).to_csv(path, index=False)
+        t = compare(_metrics(), read_published(str(path), "p"), spec)
+        assert bool(t["within"].iloc[0]) is within
+        assert (t["z"].iloc[0] == 0) if within else np.isnan(t["z"].iloc[0])

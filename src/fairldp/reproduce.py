@@ -119,7 +119,11 @@ def compare(metrics: pd.DataFrame, published: pd.DataFrame,
     out = pd.concat(parts, ignore_index=True)
     out["difference"] = out["ours"] - out["published"]
     se = np.sqrt(out["ours_se"].fillna(0) ** 2 + out["published_se"].fillna(0) ** 2)
-    out["z"] = np.where(se > 0, out["difference"] / se.where(se > 0, 1.0), np.nan)
+    # no spread on either side (a deterministic number, e.g. a rate that is exactly 0): equal
+    # up to the published rounding (6 decimals) counts as within, with z = 0; else undefined
+    equal = (se == 0) & (out["difference"].abs() <= 1e-6)
+    out["z"] = np.where(se > 0, out["difference"] / se.where(se > 0, 1.0),
+                        np.where(equal, 0.0, np.nan))  # fmt: skip
     out["within"] = out["z"].abs() <= WITHIN
     return out.sort_values(["quantity", *_KEYS], kind="stable").reset_index(drop=True)
 
