@@ -366,12 +366,7 @@ def utility_table(
     """Utility metrics (default: every registered one) for every combination of the control
     columns ``by``, from per-combination confusion counts and score ranks in one pass."""
     pos, hat, score = _check_inputs(y_true, y_pred, y_score, "y_score")
-    try:
-        score = score.astype(np.float64)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"y_score must be numeric: {e}") from e
-    if not np.all(np.isfinite(score)):
-        raise ValueError("y_score contains NaN or infinite values")
+    score = _check_scores(score, unit=False)
     combo, uniques = _combinations(by, pos.size)
     rank = pd.Series(score).groupby(combo).rank(method="average")
     per_row = pd.DataFrame({"c": combo, "n": 1, "pos": pos, "tp": pos & hat, "tn": ~pos & ~hat,
@@ -440,6 +435,16 @@ def _check_scores(y_score: np.ndarray, unit: bool) -> np.ndarray:
         raise ValueError(f"y_score must be probabilities in [0, 1] for calibration, found "
                          f"[{score.min():g}, {score.max():g}]")  # fmt: skip
     return score
+
+
+def _confusion(total: Callable[[np.ndarray], np.ndarray], pos: np.ndarray,
+               hat: np.ndarray) -> dict[str, np.ndarray]:  # fmt: skip
+    """The per-cell counts the per-group rates read: ``total(v)`` sums ``v`` per cell."""
+    c = {"n": total(np.ones(pos.size)), "pos": total(pos), "sel": total(hat),
+         "tp": total(pos & hat), "fp": total(~pos & hat), "tn": total(~pos & ~hat),
+         "fn": total(pos & ~hat)}  # fmt: skip
+    c["neg"], c["unsel"], c["ok"] = c["n"] - c["pos"], c["n"] - c["sel"], c["tp"] + c["tn"]
+    return c
 
 
 def _calibration_slope(cell: np.ndarray, y: np.ndarray, score: np.ndarray, cells: int,
@@ -513,10 +518,7 @@ def group_table(
     def total(v: np.ndarray) -> np.ndarray:
         return np.bincount(cell, weights=v.astype(np.float64), minlength=cells)
 
-    c = pd.DataFrame({"n": total(np.ones(pos.size)), "pos": total(pos), "sel": total(hat),
-                      "tp": total(pos & hat), "fp": total(~pos & hat),
-                      "tn": total(~pos & ~hat), "fn": total(pos & ~hat)})  # fmt: skip
-    c["neg"], c["unsel"], c["ok"] = c["n"] - c["pos"], c["n"] - c["sel"], c["tp"] + c["tn"]
+    c = pd.DataFrame(_confusion(total, pos, hat))
     if "expected_calibration_error" in calibration:
         b = np.minimum((score * ECE_BINS).astype(np.int64), ECE_BINS - 1)
         key = cell * ECE_BINS + b
@@ -575,10 +577,7 @@ def bootstrap_group_table(
     def total(v: np.ndarray) -> np.ndarray:  # (replicates, groups)
         return weights @ (onehot * v[:, None])
 
-    c = {"n": total(np.ones(n)), "pos": total(pos), "sel": total(hat), "tp": total(pos & hat),
-         "fp": total(~pos & hat), "tn": total(~pos & ~hat), "fn": total(pos & ~hat)}  # fmt: skip
-    c["neg"], c["unsel"], c["ok"] = c["n"] - c["pos"], c["n"] - c["sel"], c["tp"] + c["tn"]
-    flat = pd.DataFrame({key: v.ravel() for key, v in c.items()})
+    flat = pd.DataFrame({key: v.ravel() for key, v in _confusion(total, pos, hat).items()})
     rows = []
     lo_q, hi_q = (1 - level) / 2, (1 + level) / 2
     for m in names:
