@@ -465,7 +465,7 @@ def _calibration_slope(cell: np.ndarray, y: np.ndarray, score: np.ndarray, cells
     b = np.ones(cells)
     done = np.zeros(cells, dtype=bool)
     for _ in range(max_iter):
-        p = 1.0 / (1.0 + np.exp(-(a[cell] + b[cell] * x)))
+        p = 0.5 * (1.0 + np.tanh(0.5 * (a[cell] + b[cell] * x)))  # the sigmoid, no overflow
         w = p * (1.0 - p)
         r = yf - p
         ga, gb = total(r), total(r * x)
