@@ -83,8 +83,8 @@ def test_outputs_and_schemas(first_run: tuple[Path, Path]) -> None:
     main = metrics[metrics["representation"].eq("identity")
                    & metrics["learner"].isin(["lightgbm", "logistic_regression"])]  # fmt: skip
     # (baseline + 2 protocols x 2 splits x 2 eps) x 2 seeds x 2 models
-    # x (4 utility + 6 fair + 5 signed against German's reference group, male)
-    assert len(main) == (1 + 2 * 2 * 2) * 2 * 2 * 15
+    # x (4 utility + 6 fair + 3 worst-group + 5 signed against German's reference group, male)
+    assert len(main) == (1 + 2 * 2 * 2) * 2 * 2 * 18
     signed = main[main["metric"].str.endswith("_signed")]
     assert (signed["value"].abs() <= 1).all() and signed["value"].lt(0).any()
     base = main[main["privatizer"] == "none"]
