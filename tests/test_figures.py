@@ -243,6 +243,27 @@ def test_repair_figure_against_amount() -> None:
     assert leak.get_xlabel() == "repair amount λ"
 
 
+def test_a_figure_against_the_label_bias_rate_of_a_sweep() -> None:
+    data = metrics_table(splits=("uniform",), metrics=("accuracy",))
+    data = pd.concat([data.assign(bias_rate=r, value=data["value"] - 0.2 * r)
+                      for r in (0.0, 0.25, 0.5)], ignore_index=True)  # fmt: skip
+    fig = FIGURE_KINDS.get("lines")(x="bias_rate", y=("accuracy",), row=None,
+                                    where={"epsilon": [1, math.inf]}).figure(
+        data[data["epsilon"].isin([1.0, math.inf])], CONTEXT)  # fmt: skip
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "label-bias rate" and "ε = 1" in fig.get_suptitle()
+    lines = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    # the private line and the non-private one (dashed), each with a point per rate, falling
+    assert len(lines) == 2
+    for c in lines:
+        y = c.lines[0].get_ydata()
+        assert len(y) == 3 and y[0] > y[1] > y[2]
+    # a sweep's levels left off the x axis split the lines: each is drawn, not averaged
+    fig = FIGURE_KINDS.get("lines")(y=("accuracy",), row=None).figure(data, CONTEXT)
+    texts = _legend_texts(fig)
+    assert any("label bias 0.25" in t for t in texts)
+
+
 # ----- captions and files ---------------------------------------------------------------------
 
 

@@ -83,3 +83,25 @@ def test_figure_kind_draws_the_audit_and_writes_its_table(tmp_path) -> None:
         FIGURE_KINDS.get("levelling")()
     with pytest.raises(ValueError, match="not audited per-group rates"):
         FIGURE_KINDS.get("levelling")(reference="lr", y=("accuracy",))
+
+
+def test_audit_and_figure_keep_the_levels_of_a_label_bias_sweep_apart(tmp_path) -> None:
+    from fairldp.figures import FIGURE_KINDS
+
+    # two levels of a sweep: at 0.3 every learner's rates move by +0.2 (both learners alike)
+    m = _metrics()
+    up = m.assign(bias_rate=0.3, value=m["value"] + 0.2)
+    sweep = pd.concat([m.assign(bias_rate=0.0), up], ignore_index=True)
+    t = levelling_down(sweep, "lr", rates=("sensitivity",))
+    assert len(t) == 2 * 6 and set(t["bias_rate"]) == {0.0, 0.3}
+    t = t.set_index(["bias_rate", "learner", "group"])["change"]
+    # each level against the reference of the same level: the same changes at both
+    assert t.loc[0.3, "parity", "m"] == pytest.approx(t.loc[0.0, "parity", "m"], abs=0.01)
+    kind = FIGURE_KINDS.get("levelling")(reference="lr", y=("sensitivity",), x="bias_rate")
+    kind.draw(sweep, [tmp_path / "f.png"], {"dataset": "d", "attribute": "sex"})
+    assert (tmp_path / "f.png").stat().st_size > 10_000
+    two = pd.concat([sweep, sweep.assign(epsilon=1.0, privatizer="grr")], ignore_index=True)
+    with pytest.raises(ValueError, match=r"select one .where: .epsilon"):
+        kind.draw(two, [tmp_path / "g.png"], {"figure": "lv"})
+    with pytest.raises(ValueError, match="x must be one of"):
+        FIGURE_KINDS.get("levelling")(reference="lr", x="amount")

@@ -96,3 +96,21 @@ def test_others_clear_releases_the_unprivatized_attributes_in_the_clear(repo: Pa
     # a privatizer without the option keeps the parameters (and so the artifacts) it had
     assert p.privatizer_params("german", "grr") == base.privatizer_params("german", "grr")
     assert "clear" not in base.privatizer_params("german", "grr_group")
+
+
+def test_label_bias_sweep_runs_the_chain_once_per_rate_from_one_split(repo: Path) -> None:
+    sweep = {"kind": "underdiagnosis", "rate": [0, 0.3], "group": "female"}
+    p = plan(repo, label_bias=sweep)
+    keys = {c.dataset for c, _ in p.privatize()}
+    assert keys == {"german@0", "german@0.3"}
+    # one split of the registered dataset, biased once per rate (the label-bias rule's keys)
+    assert set(p.splits()) == {("german", "seeds0-19")}
+    assert {ds for ds, _, _ in p.evaluate()} == keys
+    assert p.bias_rates() == {"german@0": 0.0, "german@0.3": 0.3}
+    assert p.study.label_bias.for_dataset("german@0.3")["rate"] == 0.3
+    assert p.privatizer_params("german@0.3", "grr_group") == p.privatizer_params(
+        "german", "grr_group")  # fmt: skip
+    # a single rate keeps the dataset's own name (the paths of studies without a sweep)
+    single = plan(repo, label_bias={**sweep, "rate": 0.3})
+    assert {c.dataset for c, _ in single.privatize()} == {"german"}
+    assert single.bias_rates() == {"german": 0.3} and plan(repo).bias_rates() == {}

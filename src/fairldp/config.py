@@ -35,6 +35,8 @@ registries (datasets, protocols, models, fair methods, representation kinds, aud
 figure kinds, including those a study's ``plugins`` register); and every combination a run
 makes against the datasets (attributes, domains, features). The non-private baseline is the
 built-in privatizer ``none`` (epsilon ``inf``), added to every run unless ``baseline: false``.
+A ``label_bias`` whose ``rate`` is a list is a sweep: every stage after the split runs once
+per rate, keyed ``{dataset}@{rate}`` (:meth:`LabelBias.keys`).
 
 A variant whose name is a registered kind may omit the kind: ``lightgbm: {}`` is the model
 ``lightgbm``, ``grr: {}`` the protocol ``grr``, ``identity: {}`` the representation ``identity``,
@@ -55,6 +57,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from fairldp.datasets.registry import VARIANT_SEP
 from fairldp.registry import closest
 
 __all__ = [
@@ -387,22 +390,58 @@ class LabelBias:
     """Label bias of the training rows (Blum & Stangl, FORC 2020); test rows stay clean."""
 
     kind: str
-    rate: float
+    rate: float | tuple[float, ...]
     group: str | int | Mapping[str, str | int]
     attribute: str | Mapping[str, str] | None = None
     positives_only: bool = True
 
+    @property
+    def sweep(self) -> bool:
+        """Whether ``rate`` is a list: the chain then runs once per rate."""
+        return isinstance(self.rate, tuple)
+
+    @property
+    def rates(self) -> tuple[float, ...]:
+        return self.rate if isinstance(self.rate, tuple) else (self.rate,)
+
+    def keys(self, dataset: str) -> dict[str, float]:
+        """The chain's key of ``dataset`` at each rate: the dataset's name, or for a sweep
+        ``{dataset}@{rate}`` (e.g. ``support2@0.3``; :func:`fairldp.datasets.base_name`)."""
+        if not self.sweep:
+            return {dataset: self.rates[0]}
+        return {f"{dataset}{VARIANT_SEP}{format_rate(r)}": r for r in self.rates}
+
+    def rate_of(self, key: str) -> float:
+        """The rate of a chain key (:meth:`keys`)."""
+        _, sep, text = key.partition(VARIANT_SEP)
+        if not sep:
+            return self.rates[0]
+        rate = float(text)
+        if rate not in self.rates:
+            raise KeyError(f"{key!r}: rate {text} is not among the study's {list(self.rates)}")
+        return rate
+
     def params(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        out = dataclasses.asdict(self)
+        out["rate"] = list(self.rate) if self.sweep else self.rate
+        return out
 
     def for_dataset(self, dataset: str) -> dict[str, Any]:
-        """The parameters of the label-bias stage on ``dataset`` (``group`` and ``attribute``
-        may be given per dataset, since datasets have different groups)."""
+        """The parameters of the label-bias stage on ``dataset`` (a chain key: one rate of a
+        sweep; ``group`` and ``attribute`` may be given per dataset, since datasets have
+        different groups)."""
         out = self.params()
+        base = dataset.partition(VARIANT_SEP)[0]
+        out["rate"] = self.rate_of(dataset)
         for key in ("group", "attribute"):
             if isinstance(out[key], Mapping):
-                out[key] = out[key].get(dataset)
+                out[key] = out[key].get(base)
         return out
+
+
+def format_rate(rate: float) -> str:
+    """The canonical text of a label-bias rate in the chain's keys: ``0.3``, ``0``, ``0.05``."""
+    return f"{float(rate):g}"
 
 
 @dataclass(frozen=True)
@@ -438,8 +477,17 @@ class Study:
 
     def group(self, dataset: str) -> str:
         """The group attribute of ``dataset``: what fair methods, group-aware representations and
-        fairness audits use."""
-        return self.attribute[dataset]
+        fairness audits use (``dataset`` may be a chain key of a label-bias sweep)."""
+        return self.attribute[dataset.partition(VARIANT_SEP)[0]]
+
+    def dataset_keys(self, dataset: str) -> tuple[str, ...]:
+        """The chain's keys of ``dataset``: its name, or one per rate of a label-bias sweep
+        (:meth:`LabelBias.keys`)."""
+        return tuple(self.label_bias.keys(dataset)) if self.label_bias else (dataset,)
+
+    def bias_rate(self, key: str) -> float:
+        """The label-bias rate of a chain key (NaN without label bias)."""
+        return self.label_bias.rate_of(key) if self.label_bias else float("nan")
 
 
 #: defaults of the optional top-level keys (the schema's ``default`` entries equal these)
@@ -752,7 +800,15 @@ def _label_bias(raw: Mapping[str, Any] | None, datasets: Sequence[str]) -> Label
 
     if not raw or raw.get("kind", "none") == "none":
         return None
-    lb = LabelBias(raw["kind"], float(raw["rate"]), raw["group"], raw.get("attribute"),
+    rate = raw["rate"]
+    if isinstance(rate, list | tuple):
+        rate = tuple(float(r) for r in rate)
+        texts = [format_rate(r) for r in rate]
+        if len(set(texts)) < len(texts):
+            raise _fail("label_bias.rate", f"the rates {texts} repeat one")
+    else:
+        rate = float(rate)
+    lb = LabelBias(raw["kind"], rate, raw["group"], raw.get("attribute"),
                    bool(raw.get("positives_only", True)))  # fmt: skip
     for key in ("group", "attribute"):
         given = raw.get(key)

@@ -21,6 +21,7 @@ AXIS_LABELS: dict[str, str] = {
     "study": "study",
     "dataset": "dataset",
     "attribute": "sensitive attribute",
+    "bias_rate": "label-bias rate",
     "privatizer": "privatizer",
     "protocol": "LDP protocol",
     "budget_split": "budget split",
@@ -191,8 +192,9 @@ def label(axis: str, value: Any = None) -> str:
 
     Datasets, protocols, budget splits, learners (a study's name: the label of the model or
     fair method of that name), representations, audits and metrics have their own labels;
-    epsilon is ``ε = 1`` or ``ε = ∞ (non-private)``, the repair amount ``λ = 0.5``; any other
-    value (a study's privatizer name, a plugin's entry) a readable form of the identifier.
+    epsilon is ``ε = 1`` or ``ε = ∞ (non-private)``, the repair amount ``λ = 0.5``, the
+    label-bias rate ``label bias 0.3``; any other value (a study's privatizer name, a
+    plugin's entry) a readable form of the identifier.
     """
     if value is None:
         return AXIS_LABELS.get(axis, readable(axis))
@@ -202,6 +204,8 @@ def label(axis: str, value: Any = None) -> str:
         return _epsilon(value)
     if axis == "amount":
         return f"λ = {float(value):g}"
+    if axis == "bias_rate":
+        return f"label bias {float(value):g}"
     if axis == "seed":
         return f"seed {value}"
     text = str(value)

@@ -35,8 +35,8 @@ BETTER = {
     "false_negative_rate": -1, "false_positive_rate": -1, "expected_calibration_error": -1,
 }  # fmt: skip
 #: the columns that identify the cell a learner and its reference are compared in
-CELL = ["dataset", "attribute", "privatizer", "protocol", "budget_split", "epsilon",
-        "representation", "kind", "amount"]  # fmt: skip
+CELL = ["dataset", "attribute", "bias_rate", "privatizer", "protocol", "budget_split",
+        "epsilon", "representation", "kind", "amount"]  # fmt: skip
 #: the columns of the audit table
 COLUMNS = [*CELL, "learner", "reference", "group", "metric", "value", "reference_value",
            "change", "se", "n_seeds", "worse", "levelled_down", "strictly"]  # fmt: skip
@@ -65,7 +65,10 @@ def levelling_down(
         raise ValueError(f"the reference learner {reference!r} has no per-group rates; "
                          f"learners with some: {sorted(learners)}")  # fmt: skip
     keys = [*CELL, "group", "metric", "seed"]
-    rows = rows.assign(amount=rows["amount"].fillna(-1.0))  # NaN never matches in a merge
+    if "bias_rate" not in rows.columns:  # a table of a study without label bias, before 0.x
+        rows = rows.assign(bias_rate=np.nan)
+    # NaN stands for "not applicable" in these columns: a sentinel, so that it matches itself
+    rows = rows.assign(amount=rows["amount"].fillna(-1.0), bias_rate=rows["bias_rate"].fillna(-1.0))
     ref = rows[rows["learner"] == reference][[*keys, "value"]]
     ref = ref.rename(columns={"value": "reference_value"})
     pairs = rows[rows["learner"] != reference].merge(ref, on=keys, how="inner")
@@ -83,4 +86,5 @@ def levelling_down(
     out["strictly"] = grouped.transform("all").astype(bool)
     out["reference"] = reference
     out["amount"] = out["amount"].replace(-1.0, np.nan)
+    out["bias_rate"] = out["bias_rate"].replace(-1.0, np.nan)
     return out[COLUMNS].reset_index(drop=True)

@@ -6,7 +6,8 @@
 Artifacts (under the study's ``results`` folder, :data:`PATHS`) and what each depends on:
 
 - split ``splits/{dataset}/{block}``: the dataset, the block's seeds, ``test_size``;
-- label bias ``biased/{dataset}/{block}``: + ``label_bias``;
+- label bias ``biased/{dataset}/{block}``: + ``label_bias`` (a sweep of its rate runs this
+  stage and every later one once per rate, ``{dataset}`` being the key ``{dataset}@{rate}``);
 - public rows ``public/{dataset}/{block}``: the rows a privatizer releases, without their
   sensitive attributes (joined to every release drawn from them);
 - privatize ``privatized/{dataset}/{privatizer}/eps{eps}/{block}``: + the privatizer, epsilon,
@@ -124,11 +125,11 @@ class Plan:
 
     def run_cells(self, run: Run) -> list[Cell]:
         cells = []
-        for ds in run.datasets:
+        for key in (k for ds in run.datasets for k in self.study.dataset_keys(ds)):
             for p in run.privatizers:
                 private = self.study.privatizer(p).private
                 epsilons = [format_epsilon(e) for e in run.epsilons] if private else ["inf"]
-                cells += [Cell(ds, p, e) for e in epsilons]
+                cells += [Cell(key, p, e) for e in epsilons]
         return cells
 
     def resolved(self, cell: Cell, variant: str) -> Any:
@@ -157,11 +158,21 @@ class Plan:
         return block_seeds(seeds, self.size)
 
     def splits(self) -> dict[tuple[str, str], tuple[int, ...]]:
-        """(dataset, block) -> seeds."""
+        """(dataset, block) -> seeds (the registered dataset: every label-bias level of a sweep
+        biases the same split)."""
+        from fairldp.datasets import base_name
+
         per: dict[str, set[int]] = defaultdict(set)
         for (cell, _), seeds in self._variant_seeds.items():
-            per[cell.dataset] |= seeds
+            per[base_name(cell.dataset)] |= seeds
         return {(ds, b): s for ds, seeds in per.items() for b, s in self._blocks(seeds).items()}
+
+    def bias_rates(self) -> dict[str, float]:
+        """Dataset key -> its label-bias rate, for the metrics table (empty without label
+        bias: the column is then NaN)."""
+        if self.study.label_bias is None:
+            return {}
+        return {c.dataset: self.study.bias_rate(c.dataset) for c in self.cells()}
 
     def privatize(self) -> dict[tuple[Cell, str], tuple[int, ...]]:
         """(cell, block) -> seeds."""

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from fairldp.config import Study, load_study
+from fairldp.datasets import base_name
 from fairldp.io import check_made_for, read_metadata
 from fairldp.plan import PATHS, Plan
 
@@ -59,11 +60,15 @@ def expected_artifacts(study: Study) -> Iterator[tuple[str, dict[str, Any]]]:
     plan = Plan(study)
     for (ds, b), seeds in plan.splits().items():
         yield PATHS["split"].format(dataset=ds, block=b), {"dataset": ds, "seeds": list(seeds)}
-    released = {(cell.dataset, b) for cell, b in plan.privatize()}
-    for (ds, b), seeds in plan.splits().items():
-        if (ds, b) in released:
-            yield PATHS["public"].format(dataset=ds, block=b), {"dataset": ds,
-                                                                "seeds": list(seeds)}  # fmt: skip
+    # a label-bias level (support2@0.3) biases, then releases, its dataset's whole split
+    splits = plan.splits()
+    keys = dict.fromkeys((cell.dataset, b) for cell, b in plan.privatize())
+    for ds, b in keys:
+        seeds = list(splits[base_name(ds), b])
+        if plan.study.label_bias is not None:
+            yield PATHS["biased"].format(dataset=ds, block=b), {"dataset": base_name(ds),
+                                                                "seeds": seeds}  # fmt: skip
+        yield PATHS["public"].format(dataset=ds, block=b), {"dataset": ds, "seeds": seeds}
     for (cell, b), seeds in plan.privatize().items():
         keys = {"dataset": cell.dataset, "privatizer": cell.privatizer, "epsilon": cell.eps}
         yield PATHS["privatized"].format(**cell.keys(), block=b), {**keys, "seeds": list(seeds)}

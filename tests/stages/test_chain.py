@@ -273,6 +273,23 @@ def test_collect_lists_every_variant_under_its_name(chain: dict[str, Path], tmp_
     assert m.loc[m["audit"] == "leakage", "learner"].isna().all()
     assert (m["epsilon"] == 1.0).all() and set(m["protocol"]) == {"grr"}
     assert m["amount"].isna().sum() == (m["representation"] == "identity").sum()
+    assert m["bias_rate"].isna().all()  # no label bias
+
+
+def test_collect_lists_a_label_bias_level_under_its_dataset_and_rate(
+    chain: dict[str, Path], tmp_path: Path
+) -> None:
+    evaluated = read_parquet(chain["eval_lr"])
+    level = tmp_path / "eval.parquet"  # the evaluated file of the level german@0.3
+    write_parquet(evaluated, level, meta={**evaluated.attrs["fairldp"], "dataset": "german@0.3"})
+    aliases = [{"dataset": "german@0.3", "privatizer": "g", "eps": "1",
+                "representation": "identity", "artifact": "identity", "kind": "identity"}]
+    out = tmp_path / "metrics.parquet"
+    collect([str(level)], [], str(out), "t", {"german": "sex"}, aliases, {"lr": LR},
+            {"g": "grr"}, bias_rates={"german@0.3": 0.3})  # fmt: skip
+    m = read_parquet(out)
+    assert len(m) and set(m["dataset"]) == {"german"} and set(m["attribute"]) == {"sex"}
+    assert (m["bias_rate"] == 0.3).all()
 
 
 @pytest.mark.parametrize("representation", [

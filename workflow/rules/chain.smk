@@ -27,7 +27,7 @@ rule publish:
         code=CODE["publish"],
         plugins=PLUGINS,
         dataset=lambda w: w.dataset,
-        seeds=lambda w: seeds_of(SPLITS, w.dataset, w.block),
+        seeds=lambda w: seeds_of(SPLITS, base_name(w.dataset), w.block),
     script:
         "../scripts/stage.py"
 
@@ -137,7 +137,7 @@ rule leakage:
         features=leakage_inputs,
         release=path("privatized"),
         public=path("public"),
-        split=path("split"),
+        split=split_of,
     output:
         out=path("leakage"),
     log:

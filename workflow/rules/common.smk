@@ -49,7 +49,7 @@ DOWNLOADS = "data/downloads"
 LOCK = "data/checksums.lock"
 ENV = "../envs/fairldp.yaml"
 
-from fairldp.datasets import REGISTRY, acs
+from fairldp.datasets import REGISTRY, acs, base_name
 
 ALL_RAW = {
     r.name: r for spec in REGISTRY.values() for r in (*spec.raw_files, *spec.sources)
@@ -85,8 +85,12 @@ WILDCARDS = {
 }
 
 
+# a dataset, or one label-bias level of it in a sweep (support2@0.3)
+BASE_DATASET = "|".join(map(re.escape, REGISTRY))
+
+
 wildcard_constraints:
-    dataset="|".join(map(re.escape, REGISTRY)),
+    dataset=f"(?:{BASE_DATASET})(?:@[0-9][0-9.e+-]*)?",
     privatizer=r"[A-Za-z][A-Za-z0-9_]*",
     representation=r"[a-z][a-z0-9_]*-[0-9a-f]{8}",
     learner=r"[A-Za-z][A-Za-z0-9_]*",
@@ -218,8 +222,14 @@ def derivation_source(wildcards):
 
 def released_rows(wildcards):
     """The rows a privatizer releases: the split, or its label-biased version."""
-    kind = "split" if STUDY.label_bias is None else "biased"
-    return path(kind, dataset=wildcards.dataset, block=wildcards.block)
+    if STUDY.label_bias is None:
+        return split_of(wildcards)
+    return path("biased", dataset=wildcards.dataset, block=wildcards.block)
+
+
+def split_of(wildcards):
+    """The split of a dataset key (every label-bias level of a sweep shares its dataset's)."""
+    return path("split", dataset=base_name(wildcards.dataset), block=wildcards.block)
 
 
 def artifact(dataset, privatizer, eps, representation, block):

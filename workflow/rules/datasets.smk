@@ -106,6 +106,8 @@ rule split:
         f"{R}/logs/split/{{dataset}}/{{block}}.log",
     benchmark:
         f"{R}/benchmarks/split/{{dataset}}/{{block}}.tsv"
+    wildcard_constraints:
+        dataset=BASE_DATASET,
     group:
         "data"
     conda:
@@ -127,7 +129,7 @@ rule split:
 
 rule label_bias:
     input:
-        split=path("split"),
+        split=split_of,
     output:
         out=path("biased"),
     log:
@@ -153,6 +155,7 @@ rule label_bias:
             else {}
         ),
         code=CODE["label_bias"],
-        dataset=lambda w: w.dataset,
+        # the registered dataset: every rate of a sweep draws the same uniforms (coupled)
+        dataset=lambda w: base_name(w.dataset),
     script:
         "../scripts/stage.py"

@@ -6,7 +6,7 @@
 rule evaluate:
     input:
         predictions=evaluated_predictions,
-        split=path("split"),
+        split=split_of,
     output:
         out=path("evaluated"),
     log:
@@ -57,6 +57,7 @@ rule collect:
         study=STUDY.study,
         attributes=dict(STUDY.attribute),
         aliases=PLAN.aliases(),
+        bias_rates=PLAN.bias_rates(),
         learners={n: l.params_dict() for n, l in STUDY.learners.items()},
         protocols={
             "none": "none",

@@ -7,6 +7,7 @@ from fairldp.datasets.registry import (
     Attribute,
     DatasetSpec,
     RawFile,
+    base_name,
     get_dataset,
     registered,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "DatasetSpec",
     "DownloadError",
     "RawFile",
+    "base_name",
     "fetch",
     "get_dataset",
     "prepare",

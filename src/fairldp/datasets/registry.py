@@ -21,9 +21,11 @@ from fairldp.registry import Registry
 __all__ = [
     "REGISTRY",
     "REGISTRY_VERSION",
+    "VARIANT_SEP",
     "Attribute",
     "DatasetSpec",
     "RawFile",
+    "base_name",
     "find_raw_file",
     "get_dataset",
 ]
@@ -152,7 +154,18 @@ def registered() -> dict[str, DatasetSpec]:
     return dict(REGISTRY.items())
 
 
+#: separates a dataset's name from its label-bias level in the chain's keys, ``support2@0.3``
+VARIANT_SEP = "@"
+
+
+def base_name(name: str) -> str:
+    """The registered dataset of a chain key: ``support2@0.3`` -> ``support2`` (a label-bias
+    level of a sweep, :meth:`fairldp.config.LabelBias.key`); a plain name is its own base."""
+    return name.partition(VARIANT_SEP)[0]
+
+
 def get_dataset(name: str) -> DatasetSpec:
-    """The spec of a registered dataset; an unknown name raises
-    :class:`~fairldp.registry.UnknownNameError` (a KeyError) naming the closest ones."""
-    return REGISTRY.get(name)
+    """The spec of a registered dataset (or of the base of a label-bias level,
+    :func:`base_name`); an unknown name raises :class:`~fairldp.registry.UnknownNameError` (a
+    KeyError) naming the closest ones."""
+    return REGISTRY.get(base_name(name))

@@ -45,9 +45,9 @@ def _load_builtin() -> None:
 FIGURE_KINDS: Registry[type[FigureKind]] = Registry("figure kind", _load_builtin)
 
 #: the columns of the metrics table that identify a row (all but ``value``)
-AXES = ("study", "dataset", "attribute", "privatizer", "protocol", "budget_split", "epsilon",
-        "representation", "kind", "amount", "learner", "model", "method", "seed", "audit",
-        "group", "metric")  # fmt: skip
+AXES = ("study", "dataset", "attribute", "bias_rate", "privatizer", "protocol", "budget_split",
+        "epsilon", "representation", "kind", "amount", "learner", "model", "method", "seed",
+        "audit", "group", "metric")  # fmt: skip
 #: axes whose values are known from the study file: one figure file per combination
 FILE_AXES = ("dataset", "privatizer", "representation", "learner")
 
@@ -162,7 +162,7 @@ class FigureKind(ABC):
             keep &= _match(metrics[axis], [value])
         for axis, allowed in self.where.items():
             values = allowed if isinstance(allowed, list | tuple) else [allowed]
-            if axis in ("epsilon", "amount"):
+            if axis in ("epsilon", "amount", "bias_rate"):
                 values = [float(v) for v in values]
             keep &= _match(metrics[axis], values)
         return metrics[keep]

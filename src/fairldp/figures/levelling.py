@@ -15,6 +15,8 @@ from fairldp.figures import FIGURE_KINDS, FigureKind, label
 __all__ = ["Levelling"]
 
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+#: the x axis: epsilon (non-private at the right, "∞") or the label-bias rate of a sweep
+X_CHOICES = ("epsilon", "bias_rate")
 WORSE = {"color": "tab:red", "marker": "x", "s": 70, "zorder": 4, "linewidths": 2}
 
 
@@ -23,7 +25,8 @@ WORSE = {"color": "tab:red", "marker": "x", "s": 70, "zorder": 4, "linewidths": 
 class Levelling(FigureKind):
     """Panels of rate (rows, ``y``) x learner (columns: every learner but ``reference``); in
     each, one line per true group of the change of its rate from the reference learner's in
-    the same cell and seed, against epsilon (the non-private cell at the right, "∞"), with
+    the same cell and seed, against ``x``: epsilon (the non-private cell at the right, "∞")
+    or ``bias_rate`` (the label-bias rate of a sweep; the other of the two fixed by ``where``), with
     ``z`` standard errors as bars; a red cross marks a group made worse (the change the bad
     way beyond ``z`` SE: levelling down). Rows of one privatizer, budget split,
     representation and amount per file (``where`` selects them)."""
@@ -32,11 +35,14 @@ class Levelling(FigureKind):
     reference: str = ""
     y: tuple[str, ...] = ("sensitivity", "specificity", "positive_predictive_value")
     z: float = 2.0
+    x: str = "epsilon"
 
     def __post_init__(self) -> None:
         super().__post_init__()
         from fairldp.levelling import BETTER
 
+        if self.x not in X_CHOICES:
+            raise ValueError(f"x must be one of {list(X_CHOICES)}, got {self.x!r}")
         if not self.reference:
             raise ValueError("reference: the unconstrained learner to compare with is missing")
         bad = [m for m in self.y if m not in BETTER]
@@ -63,7 +69,12 @@ class Levelling(FigureKind):
         order = (context.get("orders") or {}).get("learner")
         if order:
             learners = sorted(learners, key=lambda n: order.index(n) if n in order else 99)
-        eps = sorted(t["epsilon"].unique(), key=lambda e: (math.isinf(e), e))
+        other = "bias_rate" if self.x == "epsilon" else "epsilon"
+        if t[other].nunique(dropna=False) > 1:
+            raise ValueError(f"figure {context.get('figure')!r}: {label(other)} takes the values "
+                             f"{sorted(t[other].unique())}; select one (where: {{{other}: ...}}) "
+                             f"or draw against it (x: {other})")  # fmt: skip
+        eps = sorted(t[self.x].unique(), key=lambda e: (math.isinf(e), e))
         xpos = {e: i for i, e in enumerate(eps)}
         groups = sorted(t["group"].unique())
         nrow, ncol = len(self.y), max(len(learners), 1)
@@ -76,11 +87,11 @@ class Levelling(FigureKind):
                 ax.axhline(0.0, color="0.45", lw=1.6, alpha=0.5, zorder=0.5)
                 sub = t[(t["metric"] == metric) & (t["learner"] == learner)]
                 for k, g in enumerate(groups):
-                    row = sub[sub["group"] == g].sort_values("epsilon")
+                    row = sub[sub["group"] == g].sort_values(self.x)
                     if row.empty:
                         continue
                     offset = (k - (len(groups) - 1) / 2) * 0.08
-                    x = row["epsilon"].map(xpos).to_numpy(float) + offset
+                    x = row[self.x].map(xpos).to_numpy(float) + offset
                     ax.errorbar(x, row["change"], yerr=self.z * row["se"], capsize=2.5,
                                 marker=MARKERS[k % len(MARKERS)], ms=4.5, lw=1.2,
                                 color=colours[k % len(colours)],
@@ -98,7 +109,7 @@ class Levelling(FigureKind):
                 ax.set_xticklabels(["∞" if math.isinf(e) else f"{e:g}" for e in eps],
                                    fontsize=8)  # fmt: skip
                 if i == nrow - 1:
-                    ax.set_xlabel("ε")
+                    ax.set_xlabel("ε" if self.x == "epsilon" else label(self.x))
         handles, labels = axes[0, 0].get_legend_handles_labels()
         handles.append(plt.Line2D([], [], ls="", **{k: v for k, v in WORSE.items()
                                                     if k in ("color", "marker")}))  # fmt: skip

@@ -27,12 +27,14 @@ BASELINE = (0, (4, 2))
 #: the fair-value reference line (behind the data)
 REFERENCE = {"color": "0.45", "lw": 2.4, "alpha": 0.4, "zorder": 0.5}
 #: axes that may vary inside a panel without being faceted: each such axis splits the lines
-LINE_AXES = ("dataset", "attribute", "privatizer", "protocol", "budget_split", "epsilon",
-             "representation", "kind", "amount", "learner", "model", "method", "audit",
-             "group")  # fmt: skip
+LINE_AXES = ("dataset", "attribute", "bias_rate", "privatizer", "protocol", "budget_split",
+             "epsilon", "representation", "kind", "amount", "learner", "model", "method",
+             "audit", "group")  # fmt: skip
+#: the numeric axes a figure may put on x
+X_AXES = ("epsilon", "amount", "bias_rate")
 #: axes named in the title when the figure has one value of them
 TITLE_AXES = ("dataset", "learner", "privatizer", "protocol", "budget_split", "representation",
-              "epsilon", "amount")  # fmt: skip
+              "epsilon", "amount", "bias_rate")  # fmt: skip
 #: single values not worth a title (the study's defaults; the caption lists every choice)
 TITLE_DEFAULTS = {"budget_split": "uniform", "representation": "identity"}
 #: why a metric is NaN for every seed (the rate it needs is undefined for some group)
@@ -177,8 +179,8 @@ class Lines(FigureKind):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.x not in ("epsilon", "amount"):
-            raise ValueError(f"x must be 'epsilon' or 'amount', got {self.x!r}")
+        if self.x not in X_AXES:
+            raise ValueError(f"x must be one of {list(X_AXES)}, got {self.x!r}")
         if not self.y:
             raise ValueError("y is empty: name at least one metric")
         from fairldp.metrics import METRICS
@@ -241,8 +243,8 @@ class Lines(FigureKind):
         df = data[data["metric"].isin(list(self.y))]
         if "audit" not in self.where and "audit" not in self._facets():
             df = df[df["audit"] != "fairness_privatized"]
-        if self.x == "amount":
-            df = df[df["amount"].notna()]
+        if self.x != "epsilon":
+            df = df[df[self.x].notna()]
         if df.empty:
             raise ValueError(f"figure {context.get('figure')!r}: no rows of {list(self.y)} for "
                              f"{dict(context)}")  # fmt: skip
@@ -420,7 +422,7 @@ class Lines(FigureKind):
         parts = []
         for a in style_axes:  # one label per distinct value, not per row
             codes, uniques = pd.factorize(df[a], use_na_sentinel=False)
-            bare = a in ("audit", "epsilon", "amount")  # labels that say what they are
+            bare = a in ("audit", "epsilon", "amount", "bias_rate")  # labels that say what they are
             texts = [label(a, u) if bare else f"{label(a)}: {label(a, u)}" for u in uniques]
             parts.append(np.array(texts, dtype=object)[codes])
         out = parts[0]
@@ -642,7 +644,7 @@ class Lines(FigureKind):
             if len(values) != 1 or TITLE_DEFAULTS.get(a) == values[0]:
                 continue
             text = label(a, values[0])
-            fixed.append((a, text if a in ("dataset", "epsilon", "amount")
+            fixed.append((a, text if a in ("dataset", "epsilon", "amount", "bias_rate")
                           else f"{label(a)}: {text}"))  # fmt: skip
         first = (self.title.format(**context) if self.title
                  else " · ".join(t for _, t in fixed) or str(context.get("study", "")))  # fmt: skip

@@ -14,9 +14,10 @@ leakage attacker is cross-fitted on them).
   leakage audit of every representation of the cell (identical feature matrices, e.g. repair
   amount 0 of every group estimate, are audited once);
 - ``metrics.parquet`` (:data:`METRICS_COLUMNS`): one row per (study, dataset, attribute,
-  privatizer, protocol, budget_split, epsilon, representation, kind, amount, learner, model,
-  method, seed, audit, group, metric) with its ``value`` (``group``: empty but for the
-  per-group rates of the ``group_rates`` audit); the non-private baseline has privatizer,
+  bias_rate, privatizer, protocol, budget_split, epsilon, representation, kind, amount,
+  learner, model, method, seed, audit, group, metric) with its ``value`` (``bias_rate``: the
+  label-bias rate of the training labels, NaN without label bias; ``group``: empty but for
+  the per-group rates of the ``group_rates`` audit); the non-private baseline has privatizer,
   protocol and budget_split ``none`` and epsilon ``inf``; ``amount`` is NaN for representations
   without amounts, ``learner``/``model``/``method`` are empty for the leakage audit.
 """
@@ -42,9 +43,9 @@ __all__ = ["METRICS_COLUMNS", "collect", "evaluate", "leakage"]
 
 #: the columns of metrics.parquet, in order
 METRICS_COLUMNS = [
-    "study", "dataset", "attribute", "privatizer", "protocol", "budget_split", "epsilon",
-    "representation", "kind", "amount", "learner", "model", "method", "seed", "audit",
-    "group", "metric", "value",
+    "study", "dataset", "attribute", "bias_rate", "privatizer", "protocol", "budget_split",
+    "epsilon", "representation", "kind", "amount", "learner", "model", "method", "seed",
+    "audit", "group", "metric", "value",
 ]  # fmt: skip
 #: the columns that identify an evaluated prediction set
 KEYS = ["privatizer", "epsilon", "artifact", "budget_split", "seed", "amount"]
@@ -57,11 +58,11 @@ def _truth(split: str, dataset: str, attribute: str, part: str | None = "test") 
     as text) of the rows of a split."""
     from fairldp.labelbias import CLEAN_SUFFIX
 
-    spec = get_dataset(dataset)
+    spec = get_dataset(dataset)  # a label-bias level's split is its dataset's
     clean = spec.target + CLEAN_SUFFIX
     label = clean if clean in _columns(split) else spec.target
     df = read_parquet(split, columns=["part", "seed", "row_id", label, attribute])
-    if df.attrs["fairldp"].get("dataset") != dataset:
+    if df.attrs["fairldp"].get("dataset") != spec.name:
         raise ValueError(f"{split} holds dataset {df.attrs['fairldp'].get('dataset')!r}")
     if part is not None:
         df = df[df["part"] == part]
@@ -237,9 +238,14 @@ def collect(
     aliases: Sequence[Mapping[str, str]],
     learners: Mapping[str, Mapping[str, Any]],
     protocols: Mapping[str, str],
+    bias_rates: Mapping[str, float] | None = None,
 ) -> None:
     """The tidy metrics table of the study: every evaluated and leakage file, each artifact's
-    rows listed under every representation name that reads it."""
+    rows listed under every representation name that reads it. ``bias_rates``: the label-bias
+    rate of each dataset key (a sweep's ``{dataset}@{rate}`` is listed as ``dataset`` with
+    its ``bias_rate``); NaN for keys it does not name."""
+    from fairldp.datasets import base_name
+
     with timed("collect"):
         parts = []
         for path in evaluated:
@@ -253,6 +259,8 @@ def collect(
         alias = pd.DataFrame(list(aliases)).rename(columns={"eps": "epsilon"})
         df = df.merge(alias, on=["dataset", "privatizer", "epsilon", "artifact"], how="inner")
         df["epsilon"] = df["epsilon"].map(parse_epsilon)
+        df["bias_rate"] = df["dataset"].map(dict(bias_rates or {})).astype("float64")
+        df["dataset"] = df["dataset"].map(base_name)
         df["study"] = study
         df["attribute"] = df["dataset"].map(dict(attributes))
         df["protocol"] = df["privatizer"].map(dict(protocols))
@@ -268,8 +276,11 @@ def metrics_frame(df: pd.DataFrame) -> pd.DataFrame:
                "representation", "kind", "learner", "model", "method", "audit", "group",
                "metric"]  # fmt: skip
     df = df.assign(group=df["group"].fillna("") if "group" in df.columns else "")
+    if "bias_rate" not in df.columns:
+        df = df.assign(bias_rate=np.nan)
     df = df[METRICS_COLUMNS].astype({"epsilon": "float64", "amount": "float64", "seed": "int32",
-                                     "value": "float64", **dict.fromkeys(strings, "string")})
+                                     "bias_rate": "float64", "value": "float64",
+                                     **dict.fromkeys(strings, "string")})  # fmt: skip
     keys = METRICS_COLUMNS[:-1]
     df = df.sort_values(keys, kind="stable").reset_index(drop=True)
     dup = df.duplicated(keys)

@@ -109,8 +109,9 @@ def provenance(
 HEADLINE_UTILITY = "accuracy"
 #: the columns of the headline table (summary/headline.csv), one row per mean
 HEADLINE_COLUMNS = [
-    "run", "dataset", "attribute", "privatizer", "protocol", "budget_split", "representation",
-    "amount", "learner", "epsilon", "audit", "metric", "mean", "ci_low", "ci_high", "n_seeds",
+    "run", "dataset", "attribute", "bias_rate", "privatizer", "protocol", "budget_split",
+    "representation", "amount", "learner", "epsilon", "audit", "metric", "mean", "ci_low",
+    "ci_high", "n_seeds",
 ]  # fmt: skip
 _SHORT_X = {"epsilon": "ε", "amount": "amount λ"}
 
@@ -224,10 +225,12 @@ def headline_table(df: pd.DataFrame, overview: Mapping[str, Any],
         sel = sel[sel["amount"].isna() | sel["amount"].eq(lo) | sel["amount"].eq(hi)]
         if sel.empty:
             continue
-        by = ["dataset", "attribute", "privatizer", "protocol", "budget_split", "representation",
-              "amount", "learner", "epsilon", "audit", "metric"]  # fmt: skip
-        out = summarize(sel.astype({c: "object" for c in by if c not in ("amount", "epsilon")}),
-                        by)  # fmt: skip
+        if "bias_rate" not in sel.columns:  # a table of before the label-bias sweep
+            sel = sel.assign(bias_rate=np.nan)
+        by = ["dataset", "attribute", "bias_rate", "privatizer", "protocol", "budget_split",
+              "representation", "amount", "learner", "epsilon", "audit", "metric"]  # fmt: skip
+        numeric = ("amount", "epsilon", "bias_rate")
+        out = summarize(sel.astype({c: "object" for c in by if c not in numeric}), by)
         parts.append(out.assign(run=run["name"]))
     if not parts:
         return pd.DataFrame(columns=HEADLINE_COLUMNS)
@@ -249,6 +252,7 @@ def _ordered(table: pd.DataFrame, orders: Mapping[str, Sequence[Any]],
         rank = {v: i for i, v in enumerate(orders.get(axis, ()))}
         keys.append(table[axis].map(lambda v, r=rank: r.get(v, len(r))))
     keys.append(table["amount"].fillna(-1.0))
+    keys.append(table["bias_rate"].fillna(-1.0))
     keys.append(table["metric"].map({m: i for i, m in enumerate(metrics)}))
     order = np.lexsort([np.asarray(k, dtype="float64") for k in reversed(keys)])
     return table.iloc[order].reset_index(drop=True)
@@ -440,7 +444,7 @@ def headline_html(table: pd.DataFrame, overview: Mapping[str, Any]) -> str:
         # a column per axis with several values in the run; a single value goes to the heading
         fixed = []
         cols = ["privatizer"]
-        for axis in ("representation", "amount", "learner"):
+        for axis in ("bias_rate", "representation", "amount", "learner"):
             values = t[axis].dropna().unique()
             if len(values) > 1:
                 cols.append(axis)
@@ -454,8 +458,8 @@ def headline_html(table: pd.DataFrame, overview: Mapping[str, Any]) -> str:
         head = "".join(f"<th>{_esc(_label(c) if c != 'ε' else 'ε')}</th>" for c in cols)
         head += "".join(f"<th>{_metric_head(m)}</th>" for m in metrics)
         body = []
-        keys = ["dataset", "privatizer", "budget_split", "representation", "amount", "learner",
-                "epsilon"]  # fmt: skip
+        keys = ["dataset", "bias_rate", "privatizer", "budget_split", "representation", "amount",
+                "learner", "epsilon"]  # fmt: skip
         for dataset, dt in t.groupby("dataset", sort=False):
             attribute = ", ".join(sorted(dt["attribute"].astype(str).unique()))
             body.append(f"<tr class='group'><th colspan='{len(cols) + len(metrics)}'>"
@@ -473,6 +477,7 @@ def headline_html(table: pd.DataFrame, overview: Mapping[str, Any]) -> str:
                     "privatizer": _privatizer_cell(row["privatizer"], row["budget_split"], spec),
                     "representation": _label("representation", row["representation"]),
                     "amount": "" if pd.isna(row["amount"]) else _label("amount", row["amount"]),
+                    "bias_rate": "" if pd.isna(row["bias_rate"]) else f"{row['bias_rate']:g}",
                     "learner": _label("learner", row["learner"]),
                     "ε": "∞" if np.isinf(row["epsilon"]) else f"{row['epsilon']:g}",
                 }
@@ -505,7 +510,7 @@ def _counts(df: pd.DataFrame) -> dict[str, int]:
     """Rows of the metrics table and trained models (distinct evaluated prediction sets)."""
     models = df[df["audit"].eq("utility") & df["metric"].eq(HEADLINE_UTILITY)]
     keys = ["dataset", "privatizer", "budget_split", "epsilon", "representation", "amount",
-            "learner", "seed"]  # fmt: skip
+            "learner", "seed", *(["bias_rate"] if "bias_rate" in df.columns else [])]
     return {"rows": len(df), "models": len(models.drop_duplicates(keys))}
 
 
