@@ -84,7 +84,7 @@ def test_builtin_registries_are_populated() -> None:
     assert {"adult", "german", "compas", "synthetic_joint"} <= set(REGISTRY)
     assert list(PROTOCOLS) == ["grr", "sue", "oue", "blh", "olh", "ss", "the", "she", "adp"]
     assert list(MODELS) == ["lightgbm", "logistic_regression", "cell_bayes"]
-    assert len(METHODS) == 25
+    assert len(METHODS) == 27
     assert list(REPRESENTATIONS) == ["identity", "lfr", "quantile", "ot", "correlation_remover"]
     assert list(AUDITS) == ["utility", "fairness_true", "fairness_privatized", "group_rates",
                             "leakage"]

@@ -87,3 +87,28 @@ def test_unreachable_floor_and_bad_values(data) -> None:
         _fit("floor_accuracy", train, test, 0.99)
     with pytest.raises(ValueError, match=r"floor must be a number in \[0, 1\]"):
         _fit("floor_recall", train, test, 1.5)
+
+
+def test_minimax_accuracy_raises_the_worst_group_to_the_best_floor(data) -> None:
+    from fairldp.fair.thresholds import max_floor
+
+    train, test, _ = data
+    m = make_method("minimax_accuracy", None, "logistic_regression", 0)
+    m.fit(*train[:2], sensitive_features=train[2])
+    # on the rows the policy was chosen on, the worst group's accuracy is the LP's best floor
+    best = max_floor(m.observed_, None)
+    q = m.joint_
+    acc = (q[:, 0].sum(axis=1) + (m.policy_ * (q[:, 1] - q[:, 0])).sum(axis=1)) / q.sum(axis=(1, 2))
+    assert acc.min() == pytest.approx(best, abs=1e-6)
+    # no deterministic pair of group thresholds on the same bins does better (the LP's
+    # randomized mixtures include them)
+    cum = np.cumsum(q[:, :, ::-1], axis=2)[:, :, ::-1]  # mass at or above each bin
+    mass = q.sum(axis=(1, 2))
+    per_cut = (q[:, 0].sum(axis=1)[:, None] - cum[:, 0] + cum[:, 1]) / mass[:, None]
+    assert per_cut.max(axis=1).min() <= best + 1e-9
+    # on new rows: the worst group at least as well off as under every accuracy floor
+    # it could have been given, within three SEs (~0.004 each, module docstring)
+    got = _fit("minimax_accuracy", train, test, 0.8)["accuracy"]
+    floor = _fit("floor_accuracy", train, test, 0.8)["accuracy"]
+    assert got.min() >= floor.min() - 0.012 and got.min() >= best - 0.015
+    assert METHODS.meta("corrected_minimax_accuracy")["needs_noise_model"]

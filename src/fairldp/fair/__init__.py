@@ -47,6 +47,9 @@ _BUILTIN: tuple[tuple[str, str, bool, dict[str, object]], ...] = (
     *((f"{pre}floor_{rate}", "CorrectedThreshold", noise, {"constraint": f"{rate}_floor"})
       for rate in ("recall", "precision", "accuracy")
       for pre, noise in (("", False), ("corrected_", True))),
+    ("minimax_accuracy", "CorrectedThreshold", False, {"constraint": "minimax_accuracy"}),
+    ("corrected_minimax_accuracy", "CorrectedThreshold", True,
+     {"constraint": "minimax_accuracy"}),
 )
 for _name, _cls, _noise, _fixed in _BUILTIN:
     METHODS.register_lazy(_name, f"fairldp.fair.methods:{_cls}", fixed=_fixed,

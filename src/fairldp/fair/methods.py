@@ -26,7 +26,9 @@ same decision in any batch, order or subset. Registry :data:`fairldp.fair.METHOD
   ``corrected_reweigh`` (Kamiran & Calders, 2012 reweighing with recovered ``P(A, Y)``).
 - per-group floors (levelling up, :class:`CorrectedThreshold` with a floor):
   ``floor_recall|precision|accuracy`` (``Z`` taken as ``A``) and their noise-corrected
-  ``corrected_floor_recall|precision|accuracy``: every group's rate at least ``floor``.
+  ``corrected_floor_recall|precision|accuracy``: every group's rate at least ``floor``;
+  minimax group error ``minimax_accuracy`` and ``corrected_minimax_accuracy`` (the accuracy
+  floor at the largest value every group can reach).
 """
 
 from __future__ import annotations
@@ -711,7 +713,8 @@ class CorrectedThreshold(FairMethod):
     otherwise. This levels up (OxonFair's minimum recall per group, Delaney et al. 2024;
     Mittelstadt, Wachter & Russell 2023 on levelling down): no group is pushed down to meet
     another, and from the decoded group through ``T`` (``corrected_floor_*``) the floor holds
-    on the TRUE groups, which no existing tool does.
+    on the TRUE groups, which no existing tool does. ``minimax_accuracy``: the accuracy floor
+    at the best worst-group accuracy (minimax group error, Martinez et al. 2020).
 
     Fitted: ``model_``, ``edges_`` (interior bin edges), ``policy_`` (``h``, shape
     ``(k, bins)``), ``observed_`` (``P(Z, Y, bin)`` of the training rows), ``joint_``

@@ -39,12 +39,14 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = [
     "CONSTRAINTS",
     "FLOORS",
+    "MINIMAX",
     "PARITY",
     "Policy",
     "bin_edges",
     "bin_index",
     "gap_standard_errors",
     "joint_table",
+    "max_floor",
     "solve_policy",
 ]
 
@@ -56,8 +58,12 @@ PARITY: dict[str, tuple[tuple[int, ...], ...]] = {
 #: per-group floors (levelling up instead of down: OxonFair, Delaney et al. 2024): every
 #: group's recall (sensitivity), precision (PPV) or accuracy at least ``floor``
 FLOORS = ("recall_floor", "precision_floor", "accuracy_floor")
+#: minimax group error (Martinez, Bertran & Sapiro, ICML 2020; Diana et al. 2021): the
+#: largest floor every group's accuracy can reach (:func:`max_floor`), then the accuracy
+#: floor at it
+MINIMAX = ("minimax_accuracy",)
 #: every constraint of :func:`solve_policy`
-CONSTRAINTS = (*PARITY, *FLOORS)
+CONSTRAINTS = (*PARITY, *FLOORS, *MINIMAX)
 
 
 def _cells(constraint: str) -> tuple[tuple[int, ...], ...]:
@@ -93,6 +99,58 @@ def _floor_rows(p_a: NDArray[np.float64], t: NDArray[np.float64], constraint: st
         rows.append(-(t[a][:, None] * w[None, :]).ravel())  # -(rate part) <= c
         bounds.append(c)
     return rows, bounds, left_out
+
+
+def _to_increments(coef: NDArray[np.float64], k: int, nb: int) -> NDArray[np.float64]:
+    """Coefficients on ``h[z, b]`` as coefficients on the increments ``d[z, j]`` of
+    ``h[z, b] = sum_{j <= b} d[z, j]``: ``sum_{b >= j} c[z, b]``."""
+    c3 = coef.reshape(-1, k, nb)
+    return np.flip(np.cumsum(np.flip(c3, axis=2), axis=2), axis=2).reshape(coef.shape)
+
+
+def _pinned_bounds(k: int, nb: int, fixed: NDArray[np.float64] | None) -> NDArray[np.float64]:
+    """Bounds of the increments: ``[0, 1]``, pinned rows of ``fixed`` exactly."""
+    lo, hi = np.zeros((k, nb)), np.ones((k, nb))
+    if fixed is not None:
+        pin = ~np.isnan(fixed).any(axis=1)
+        steps = np.diff(fixed[pin], axis=1, prepend=0.0)
+        lo[pin] = hi[pin] = steps
+    return np.column_stack([lo.ravel(), hi.ravel()])
+
+
+def max_floor(
+    p_zyb: NDArray[np.float64],
+    transition: NDArray[np.float64] | None,
+    rate: str = "accuracy",
+    min_group_mass: float = 1e-3,
+    fixed: NDArray[np.float64] | None = None,
+) -> float:
+    """The largest ``f`` such that some monotone policy gives every group (with recovered
+    mass at least ``min_group_mass``) a recovered ``rate`` of at least ``f``:
+    ``max_{h, f} f`` s.t. ``rate[a](h) >= f`` for every group (one LP; the minimax group
+    error is ``1 - max_floor(..., "accuracy")``)."""
+    from scipy.optimize import linprog
+
+    k, _, nb = p_zyb.shape
+    t = np.eye(k) if transition is None else np.asarray(transition, dtype=float)
+    p_a = p_zyb if transition is None else np.linalg.solve(
+        t.T, p_zyb.reshape(k, -1)).reshape(p_zyb.shape)  # fmt: skip
+    rows, c0, _ = _floor_rows(p_a, t, f"{rate}_floor", 0.0, min_group_mass)
+    if not rows:
+        raise ValueError(f"no group has recovered mass >= {min_group_mass}")
+    gaps = _to_increments(np.array(rows), k, nb)
+    ones = np.kron(np.eye(k), np.ones((1, nb)))
+    # variables (d, f): rows r . h + f <= c0 (rate[a] >= f), sum_j d[z, j] <= 1
+    a_ub = np.vstack([np.column_stack([gaps, np.ones(len(rows))]),
+                      np.column_stack([ones, np.zeros(k)])])  # fmt: skip
+    b_ub = np.r_[np.asarray(c0, dtype=float), np.ones(k)]
+    bounds = np.vstack([_pinned_bounds(k, nb, fixed), [[0.0, 1.0]]])
+    c = np.zeros(k * nb + 1)
+    c[-1] = -1.0
+    res = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs")
+    if res.status != 0:
+        raise ValueError(f"minimax LP failed: {res.message}")
+    return float(res.x[-1])
 
 
 def bin_edges(scores: ArrayLike, n_bins: int | None) -> NDArray[np.float64]:
@@ -173,7 +231,8 @@ def solve_policy(
     accuracy is maximized subject to every group's recovered rate at least ``floor``
     (:func:`_floor_rows`), a program that improves the worst-off group rather than matching
     the groups; a floor no policy reaches raises ``ValueError`` (a precision floor never
-    fails: predicting no one meets it).
+    fails: predicting no one meets it). ``constraint`` ``minimax_accuracy``: the accuracy floor
+    at the largest value every group can reach (:func:`max_floor`; minimax group error).
 
     ``fixed``: ``(k, B)``, NaN in the rows of free codes, a non-decreasing row of values in
     ``[0, 1]`` for a code to pin (codes without training rows). Cells ``(a, L)`` with
@@ -189,6 +248,10 @@ def solve_policy(
         p_a = np.linalg.solve(t.T, p_zyb.reshape(k, -1)).reshape(p_zyb.shape)
     else:
         p_a = p_zyb
+    if constraint in MINIMAX:  # the accuracy floor at the best worst-group accuracy
+        best_floor = max_floor(p_zyb, transition, constraint.split("_")[1], min_group_mass,
+                               fixed)  # fmt: skip
+        constraint, floor = f"{constraint.split('_')[1]}_floor", max(best_floor - 1e-7, 0.0)
     rows: list[NDArray[np.float64]] = []
     excluded: list[tuple[int, tuple[int, ...]]] = []
     floor_bounds: list[float] = []
@@ -221,20 +284,14 @@ def solve_policy(
     # with sum_j d[z, j] <= 1 (k rows instead of k (B - 1)); a coefficient c[z, b] of h is
     # sum_{b >= j} c[z, b] on d[z, j]
     def to_increments(coef: NDArray[np.float64]) -> NDArray[np.float64]:
-        c3 = coef.reshape(-1, k, nb)
-        return np.flip(np.cumsum(np.flip(c3, axis=2), axis=2), axis=2).reshape(coef.shape)
+        return _to_increments(coef, k, nb)
 
     gaps = to_increments(np.array(rows).reshape(-1, k * nb))
     ones = np.kron(np.eye(k), np.ones((1, nb)))
     a_ub = np.vstack([gaps, ones])
     limits = floor_bounds if constraint in FLOORS else [float(tolerance)] * len(rows)
     b_ub = np.r_[np.asarray(limits, dtype=float), np.ones(k)]
-    lo, hi = np.zeros((k, nb)), np.ones((k, nb))
-    if fixed is not None:
-        pin = ~np.isnan(fixed).any(axis=1)
-        steps = np.diff(fixed[pin], axis=1, prepend=0.0)
-        lo[pin] = hi[pin] = steps
-    bounds = np.column_stack([lo.ravel(), hi.ravel()])
+    bounds = _pinned_bounds(k, nb, fixed)
     c = to_increments(-(p_zyb[:, 1, :] - p_zyb[:, 0, :]).ravel())
     res = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs")
     if res.status == 2 and constraint in FLOORS:
