@@ -87,6 +87,6 @@ def test_builtin_registries_are_populated() -> None:
     assert len(METHODS) == 27
     assert list(REPRESENTATIONS) == ["identity", "lfr", "quantile", "ot", "correlation_remover"]
     assert list(AUDITS) == ["utility", "fairness_true", "fairness_privatized", "group_rates",
-                            "leakage"]
+                            "intersectional_rates", "leakage"]
     assert "equalized_odds_difference" in METRICS
     assert set(FIGURE_KINDS) == {"levelling", "lines", "pareto", "theory"}  # import order

@@ -11,6 +11,9 @@ each produces rows of the metrics table with its name in the ``audit`` column.
 - ``group_rates`` (predictions): the per-group rates of :func:`fairldp.metrics.group_table`
   (sensitivity, specificity, false-negative rate, predictive values, calibration) on the
   TRUE group and the clean labels, one row per group (the ``group`` column of the metrics);
+- ``intersectional_rates`` (predictions): the same per-group rates on the intersections of
+  the TRUE values of every sensitive attribute of the dataset (e.g. ``sex=female, race=black``;
+  the ``group`` column), whatever the study's group attribute;
 - ``leakage`` (representation): how well an attacker recovers the TRUE group attribute from
   the representation, from every feature and from the numeric features alone
   (:func:`fairldp.repair.cross_fitted_leakage`): the representation's map is fitted on the
@@ -18,7 +21,9 @@ each produces rows of the metrics table with its name in the ``audit`` column.
   four, scored on the fifth), so 0.5 AUC means no leakage.
 
 A prediction audit maps the test predictions (columns ``y``, ``y_pred``, ``y_score``,
-``a`` = true group, ``z`` = decoded group, and control columns) to one row per combination of
+``a`` = true group, ``z`` = decoded group, ``a_joint`` = the true intersection of every
+sensitive attribute for an audit that is :attr:`PredictionAudit.intersectional`, and control
+columns) to one row per combination of
 the control columns; a representation audit maps the features of one (seed, amount).
 """
 
@@ -49,6 +54,8 @@ class Audit(ABC):
 
 class PredictionAudit(Audit):
     scope: ClassVar[str] = "predictions"
+    #: whether :meth:`table` reads ``a_joint``, the intersection of every sensitive attribute
+    intersectional: ClassVar[bool] = False
 
     @abstractmethod
     def table(
@@ -130,6 +137,21 @@ class GroupRates(PredictionAudit):
         self, df: pd.DataFrame, by: Sequence[str], reference: object = None
     ) -> pd.DataFrame:
         return group_table(df["y"], df["y_pred"], df["y_score"], df["a"].astype(str),
+                           df[list(by)])  # fmt: skip
+
+
+@register
+class IntersectionalRates(PredictionAudit):
+    """Per-group rates on the TRUE intersections of every sensitive attribute (index: ``by``
+    and ``group``, e.g. ``sex=female, race=black``)."""
+
+    name = "intersectional_rates"
+    intersectional = True
+
+    def table(
+        self, df: pd.DataFrame, by: Sequence[str], reference: object = None
+    ) -> pd.DataFrame:
+        return group_table(df["y"], df["y_pred"], df["y_score"], df["a_joint"].astype(str),
                            df[list(by)])  # fmt: skip
 
 

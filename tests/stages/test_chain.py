@@ -227,6 +227,18 @@ def test_evaluate_matches_metrics_computed_by_hand(chain: dict[str, Path], tmp_p
             & (g["budget_split"] == "uniform")]  # fmt: skip
     got = got.set_index(["group", "metric"])["value"].unstack("metric")
     pd.testing.assert_frame_equal(got[want.columns], want, check_names=False)
+    # intersectional rates: the same table on the TRUE sex x age group x foreign worker cells
+    evaluate("german", [str(chain["pred_identity_lr"])], str(chain["split"]),
+             str(tmp_path / "i.parquet"), "lr", "sex", ["intersectional_rates"])  # fmt: skip
+    i = read_parquet(tmp_path / "i.parquet")
+    cells = (("sex=" + t["sex"].astype(str)) + ", age_group=" + t["age_group"].astype(str)
+             + ", foreign_worker=" + t["foreign_worker"].astype(str))  # fmt: skip
+    want = group_table(t["credit"], t["y_pred"], t["y_score"], cells)
+    got = i[(i["seed"] == SEEDS[0]) & (i["artifact"] == "identity")
+            & (i["budget_split"] == "uniform")]  # fmt: skip
+    got = got.set_index(["group", "metric"])["value"].unstack("metric")
+    assert len(want) > 2 and set(got.index) == set(want.index)
+    pd.testing.assert_frame_equal(got.loc[want.index, want.columns], want, check_names=False)
     partial = pred.iloc[10:]  # some test rows have no prediction
     write_parquet(partial, tmp_path / "partial.parquet", meta=pred.attrs["fairldp"])
     with pytest.raises(ValueError, match="do not cover all test rows"):

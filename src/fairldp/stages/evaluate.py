@@ -52,24 +52,42 @@ KEYS = ["privatizer", "epsilon", "artifact", "budget_split", "seed", "amount"]
 _NO_AMOUNT = -1.0  # stands for NaN while grouping
 
 
-def _truth(split: str, dataset: str, attribute: str, part: str | None = "test") -> pd.DataFrame:
+def _truth(split: str, dataset: str, attribute: str, part: str | None = "test",
+           joint: bool = False) -> pd.DataFrame:  # fmt: skip
     """``seed``, ``row_id``, ``y`` (the clean label: ``{target}_clean`` where the data carry
     one, as a registry's recorded diagnosis does, else the target) and ``a`` (the true group,
-    as text) of the rows of a split."""
+    as text) of the rows of a split; with ``joint``, ``a_joint``: the true intersection of
+    every sensitive attribute (:func:`joint_groups`)."""
     from fairldp.labelbias import CLEAN_SUFFIX
 
     spec = get_dataset(dataset)  # a label-bias level's split is its dataset's
     clean = spec.target + CLEAN_SUFFIX
     label = clean if clean in _columns(split) else spec.target
-    df = read_parquet(split, columns=["part", "seed", "row_id", label, attribute])
+    names = spec.sensitive_names if joint else []
+    df = read_parquet(split, columns=list(dict.fromkeys(
+        ["part", "seed", "row_id", label, attribute, *names])))  # fmt: skip
     if df.attrs["fairldp"].get("dataset") != spec.name:
         raise ValueError(f"{split} holds dataset {df.attrs['fairldp'].get('dataset')!r}")
     if part is not None:
         df = df[df["part"] == part]
-    return pd.DataFrame({"part": df["part"].to_numpy(), "seed": df["seed"].to_numpy(np.int32),
-                         "row_id": df["row_id"].to_numpy(np.int32),
-                         "y": df[label].to_numpy(np.int8),
-                         "a": df[attribute].astype(str).to_numpy()})  # fmt: skip
+    out = pd.DataFrame({"part": df["part"].to_numpy(), "seed": df["seed"].to_numpy(np.int32),
+                        "row_id": df["row_id"].to_numpy(np.int32),
+                        "y": df[label].to_numpy(np.int8),
+                        "a": df[attribute].astype(str).to_numpy()})  # fmt: skip
+    if joint:
+        out["a_joint"] = joint_groups(df[names])
+    return out
+
+
+def joint_groups(df: pd.DataFrame) -> np.ndarray:
+    """The intersection of the columns' values per row, as text: ``"sex=female, race=black"``
+    (columns in order; one pass per column, not per row)."""
+    out = None
+    for name in df.columns:
+        codes, uniques = pd.factorize(df[name], use_na_sentinel=False)
+        text = np.array([f"{name}={v}" for v in uniques.astype(str)], dtype=object)[codes]
+        out = text if out is None else out + ", " + text
+    return np.asarray(out if out is not None else np.full(len(df), ""), dtype=object)
 
 
 def _columns(path: str) -> list[str]:
@@ -106,8 +124,9 @@ def _with_truth(preds: pd.DataFrame, truth: pd.DataFrame, meta: dict[str, Any],
     if not set(np.unique(seed)) <= set(seeds) or (sizes != n_test).any():
         raise ValueError(f"{path}: predictions do not cover all test rows of their seeds")
     rows = start + position  # the seed's test rows are contiguous in the split, in order
+    extra = {"a_joint": truth["a_joint"].to_numpy()[rows]} if "a_joint" in truth else {}
     return preds.assign(row_id=truth["row_id"].to_numpy()[rows], y=truth["y"].to_numpy()[rows],
-                        a=truth["a"].to_numpy()[rows])  # fmt: skip
+                        a=truth["a"].to_numpy()[rows], **extra)  # fmt: skip
 
 
 def _long(table: pd.DataFrame, audit: str) -> pd.DataFrame:
@@ -130,7 +149,8 @@ def evaluate(
     """The prediction audits of every prediction set of ``learner`` on ``dataset`` in the
     block, on the TRUE ``attribute`` and the clean labels of the test rows."""
     with timed("evaluate"):
-        truth = _truth(split, dataset, attribute)
+        joint = any(getattr(AUDITS.get(n), "intersectional", False) for n in audits)
+        truth = _truth(split, dataset, attribute, joint=joint)
         frames = []
         for path in predictions:
             df = read_parquet(path)
