@@ -278,7 +278,8 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
                                                                    [1, 1, 1, 0.25]]}}},
      "'synthetic.synthetic_joint.table': the probabilities p sum to 0.5, not 1"),
     ("synthetic cell", {"synthetic": {"synthetic_joint": {"table": [[0, 2, 0, 1.0]]}}},
-     "'synthetic.synthetic_joint.table[0]': a, x and y must be 0 or 1"),
+     "'synthetic.synthetic_joint.table[0]': a and y must be 0 or 1 and x one of [0, 1], got "
+     "[0, 2, 0]"),
     ("synthetic twice", {"synthetic": {"synthetic_joint": {"table": [[0, 0, 0, 0.5],
                                                                      [0, 0, 0, 0.5]]}}},
      "cell(s) (a, x, y) [(0, 0, 0)] are given twice"),

@@ -255,3 +255,24 @@ def test_bad_n_and_seed() -> None:
         scenario(-1, seed=0)
     with pytest.raises(ValueError, match="seed"):
         scenario(10, seed=-1)
+
+
+def test_ternary_joint_dataset_draws_its_table_on_the_declared_domains() -> None:
+    from fairldp.datasets import get_dataset
+
+    spec = get_dataset("synthetic_joint3")
+    # S3 of Makhlouf et al. 2024, in 30ths; n = 60,000: each share within 4 binomial SEs
+    table = [[0, 0, 0, 3], [0, 1, 0, 6], [0, 1, 1, 5], [0, 2, 1, 1], [1, 0, 0, 7], [1, 0, 1, 1],
+             [1, 1, 0, 1], [1, 1, 1, 5], [1, 2, 1, 1]]  # fmt: skip
+    table = [[a, x, y, c / 30] for a, x, y, c in table]
+    df = spec.generator(n=60_000, seed=0, table=table)
+    assert list(df["X"].cat.categories) == [0, 1, 2]
+    got = df.groupby(["A", "X", "Y"], observed=False).size() / len(df)
+    for a, x, y, p in table:
+        se = (p * (1 - p) / len(df)) ** 0.5
+        assert abs(got[(a, x, y)] - p) < 4 * se + 1e-12, (a, x, y)
+    assert got.sum() == 1 and got[(0, 0, 1)] == 0  # a cell of probability 0 is never drawn
+    with pytest.raises(ValueError, match="no default table"):
+        spec.generator(n=10, seed=0)
+    with pytest.raises(ValueError, match=r"column X must hold values of \[0, 1, 2\]"):
+        spec.generator(n=10, seed=0, table=[[0, 3, 0, 1.0]])

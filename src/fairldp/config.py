@@ -616,12 +616,18 @@ def _learners(raw: Mapping[str, Any]) -> dict[str, Learner]:
 
 def _check_synthetic(key: str, params: Mapping[str, Any]) -> None:
     """The parameters of a synthetic table that the schema cannot check: a joint table of
-    distinct binary cells whose probabilities sum to 1; a warning for a proxy equal to A."""
+    distinct cells of the dataset's domains (binary A and Y; X in {0, 1}, or {0, 1, 2} for
+    ``synthetic_joint3``) whose probabilities sum to 1; a warning for a proxy equal to A."""
     if "table" in params:
+        from fairldp.datasets import get_dataset
+
+        spec = get_dataset(key.split(".", 1)[1])
+        x_domain = tuple(spec.attribute("X").domain)
         rows = [list(r) for r in params["table"]]
         for i, r in enumerate(rows):
-            if any(v not in (0, 1) for v in r[:3]):
-                raise _fail(f"{key}.table[{i}]", f"a, x and y must be 0 or 1, got {r[:3]}")
+            if r[0] not in (0, 1) or r[2] not in (0, 1) or r[1] not in x_domain:
+                raise _fail(f"{key}.table[{i}]", f"a and y must be 0 or 1 and x one of "
+                            f"{list(x_domain)}, got {r[:3]}")  # fmt: skip
         cells = [tuple(r[:3]) for r in rows]
         if len(set(cells)) != len(cells):
             twice = sorted({c for c in cells if cells.count(c) > 1})

@@ -50,6 +50,7 @@ _DATASETS = {
     "acs_employment": "ACS Employment",
     "acs_public_coverage": "ACS Public Coverage",
     "synthetic_joint": "synthetic P(A, X, Y)",
+    "synthetic_joint3": "synthetic P(A, X, Y), ternary X",
     "synthetic_multi": "synthetic multi-attribute",
     "synthetic_scenario": "synthetic scenario",
     "registry_sim": "simulated registry",

@@ -387,22 +387,36 @@ def _as_prepared(df: pd.DataFrame, target: str = "Y") -> pd.DataFrame:
 
 
 def _joint_generator(
-    n: int = 20_000, seed: int = 0, table: Sequence[Sequence[float]] | None = None
+    n: int = 20_000,
+    seed: int = 0,
+    table: Sequence[Sequence[float]] | None = None,
+    x_domain: Sequence[int] = (0, 1),
 ) -> pd.DataFrame:
-    """Draws of a binary joint P(A, X, Y) given as rows ``[a, x, y, p]`` (default: the
-    Makhlouf et al. 2024 example)."""
+    """Draws of a joint P(A, X, Y) (binary A and Y, X in ``x_domain``) given as rows
+    ``[a, x, y, p]`` (default: the Makhlouf et al. 2024 example); every cell of the domains is
+    listed, the absent ones with probability 0, so that the categories are the domains."""
     joint = (
         makhlouf_2024_example()
         if table is None
         else pd.DataFrame([list(r) for r in table], columns=["A", "X", "Y", "p"])
     )
-    for col in ("A", "X", "Y"):
-        if not set(joint[col]) <= {0, 1}:
-            raise ValueError(f"synthetic table: column {col} must hold 0 or 1")
+    domains = {"A": (0, 1), "X": tuple(x_domain), "Y": (0, 1)}
+    for col, domain in domains.items():
+        if not set(joint[col]) <= set(domain):
+            raise ValueError(f"synthetic table: column {col} must hold values of {list(domain)}")
     joint = joint.astype({"A": int, "X": int, "Y": int})
-    full = pd.MultiIndex.from_product([(0, 1)] * 3, names=["A", "X", "Y"])
+    full = pd.MultiIndex.from_product(list(domains.values()), names=list(domains))
     joint = joint.set_index(["A", "X", "Y"])["p"].reindex(full, fill_value=0.0).reset_index()
     return _as_prepared(discrete_joint(joint, n, seed))
+
+
+def _joint3_generator(
+    n: int = 20_000, seed: int = 0, table: Sequence[Sequence[float]] | None = None
+) -> pd.DataFrame:
+    if table is None:
+        raise ValueError("synthetic_joint3 has no default table: give synthetic.synthetic_joint3"
+                         ".table, rows [a, x, y, p] with x in {0, 1, 2}")  # fmt: skip
+    return _joint_generator(n, seed, table, x_domain=(0, 1, 2))
 
 
 def _multi_generator(n: int = 20_000, seed: int = 0, quantile: float = 0.5) -> pd.DataFrame:
@@ -447,6 +461,21 @@ def _register_synthetic() -> None:
             categorical=(Attribute("X", binary),),
             numeric=(),
             generator=_joint_generator,
+            **common,  # type: ignore[arg-type]
+        )
+    )
+    register(
+        DatasetSpec(
+            name="synthetic_joint3",
+            title="Discrete joint table P(A, X, Y) with X in {0, 1, 2} (the study's table)",
+            citation="Makhlouf, K., Stefanović, T., Arcolezi, H. H. & Palamidessi, C. (2024). "
+            "A systematic and formal study of the impact of local differential privacy on "
+            "fairness: preliminary results. arXiv:2405.14725 (scenario S3).",
+            protected="A",
+            sensitive=(Attribute("A", binary),),
+            categorical=(Attribute("X", (0, 1, 2)),),
+            numeric=(),
+            generator=_joint3_generator,
             **common,  # type: ignore[arg-type]
         )
     )

@@ -41,8 +41,8 @@ THEORY_METRICS = (
     "false_positive_rate_difference_signed",
     "accuracy_score_difference_signed",
 )
-#: the dataset whose draws follow a joint table given by the study (``synthetic.<name>.table``)
-JOINT_DATASET = "synthetic_joint"
+#: the datasets whose draws follow a joint table given by the study (``synthetic.<name>.table``)
+JOINT_DATASETS = ("synthetic_joint", "synthetic_joint3")
 #: axes that must have one value among the private rows of a file (the closed form is one
 #: setting: GRR on the protected attribute, one representation)
 SINGLE_AXES = ("dataset", "attribute", "privatizer", "protocol", "budget_split",
@@ -277,7 +277,7 @@ class Theory(FigureKind):
         synthetic = context.get("synthetic") or {}
         if dataset in synthetic:
             study_rows = (synthetic[dataset] or {}).get("table")
-        if self.table is None and dataset is not None and dataset != JOINT_DATASET:
+        if self.table is None and dataset is not None and dataset not in JOINT_DATASETS:
             raise ValueError(f"figure {context.get('figure')!r}: the closed form needs the joint "
                              f"table of {dataset!r}; give it as the spec's table: "
                              "[[a, x, y, p], ...]")  # fmt: skip
