@@ -119,10 +119,10 @@ def _clean(rows: pd.DataFrame, spec, attributes: Sequence[str], group: str | Non
     report columns and dtypes, and ``z`` the true group."""
     features = one_hot(rows, spec, attributes)
     reports = [c for c in train.columns if c in features.columns]
-    out = features[reports].astype(train[reports].dtypes.to_dict())
+    out = {c: features[c].to_numpy().astype(train[c].dtype, copy=False) for c in reports}
     if group is not None and "z" in train.columns:
         out["z"] = rows[group].cat.codes.to_numpy().astype(np.int16)
-    return out
+    return pd.DataFrame(out, index=features.index)
 
 
 def _finish(released: pd.DataFrame, budget_split: str, given: Sequence[str]) -> pd.DataFrame:
