@@ -11,7 +11,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.fairldp-installed
 TEST_STAMP = $(VENV)/.fairldp-test-installed
 
-.PHONY: reproduce verify test cluster-test lint bench bench-ldp bench-repair bench-fair bench-oxonfair dry-run clean
+.PHONY: reproduce verify test cluster-test lint bench bench-ldp bench-repair bench-fair bench-oxonfair bench-numeric dry-run clean
 
 # a study needs the package and Snakemake (extra "workflow"); the tests need the test extras
 # and the clinical tables (extra "clinical": GPL-3.0 packages, read at run time, never vendored)
@@ -67,6 +67,9 @@ bench-repair: $(TEST_STAMP)
 
 bench-fair: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench_fair_private.py --out benchmarks/out/fair_private.csv
+
+bench-numeric: $(TEST_STAMP)
+	$(BIN)/python benchmarks/bench_numeric.py
 
 bench-oxonfair: $(TEST_STAMP)
 	bash benchmarks/setup_oxonfair.sh

@@ -6,7 +6,9 @@ in ``[EPSILON_MIN, EPSILON_MAX] = [1e-6, 1000]``, and offers ``perturb(x, rng)``
 the estimation-only ``sample_support(counts, rng)``; see :mod:`fairldp.ldp.base`. Every
 ``perturb`` returns a :class:`Reports` (``len``, ``k``, ``rows``, ``iter_rows``,
 ``column_sums``; :mod:`fairldp.ldp.reports`). Several attributes: :func:`privatize` in
-:mod:`fairldp.ldp.multi`.
+:mod:`fairldp.ldp.multi`. One bounded numeric value per user: the mechanisms of
+:mod:`fairldp.ldp.numeric` (Duchi et al.; Piecewise and Hybrid, Wang et al. ICDE 2019), built
+as ``get_numeric_mechanism(name, epsilon, low, high)``.
 """
 
 from fairldp.ldp.adp import ADP
@@ -24,6 +26,15 @@ from fairldp.ldp.multi import (
     privatize,
     privatize_column,
     split_codes,
+)
+from fairldp.ldp.numeric import (
+    EPS_STAR,
+    NUMERIC_MECHANISMS,
+    Duchi,
+    Hybrid,
+    NumericMechanism,
+    Piecewise,
+    get_numeric_mechanism,
 )
 from fairldp.ldp.registry import PROTOCOLS, get_protocol
 from fairldp.ldp.reports import BitReports, CodeReports, HashReports, Reports, VectorReports
@@ -44,9 +55,11 @@ __all__ = [
     "BUDGET_SPLITS",
     "EPSILON_MAX",
     "EPSILON_MIN",
+    "EPS_STAR",
     "ESTIMATION_METHODS",
     "GRR",
     "MAX_REPORT_BYTES",
+    "NUMERIC_MECHANISMS",
     "OLH",
     "OUE",
     "PROTOCOLS",
@@ -56,9 +69,13 @@ __all__ = [
     "THE",
     "BitReports",
     "CodeReports",
+    "Duchi",
     "FrequencyProtocol",
     "HashReports",
+    "Hybrid",
     "LocalHashing",
+    "NumericMechanism",
+    "Piecewise",
     "PrivatizedAttributes",
     "PrivatizedColumn",
     "PureProtocol",
@@ -70,6 +87,7 @@ __all__ = [
     "check_epsilon",
     "check_n_users",
     "combine_codes",
+    "get_numeric_mechanism",
     "get_protocol",
     "ibu",
     "privatize",
