@@ -8,7 +8,8 @@ the estimation-only ``sample_support(counts, rng)``; see :mod:`fairldp.ldp.base`
 ``column_sums``; :mod:`fairldp.ldp.reports`). Several attributes: :func:`privatize` in
 :mod:`fairldp.ldp.multi`. One bounded numeric value per user: the mechanisms of
 :mod:`fairldp.ldp.numeric` (Duchi et al.; Piecewise and Hybrid, Wang et al. ICDE 2019), built
-as ``get_numeric_mechanism(name, epsilon, low, high)``.
+as ``get_numeric_mechanism(name, epsilon, low, high)``. Labels: :class:`LabelRR` and
+:class:`RRWithPrior` of :mod:`fairldp.ldp.label` (Ghazi et al., NeurIPS 2021).
 """
 
 from fairldp.ldp.adp import ADP
@@ -17,6 +18,7 @@ from fairldp.ldp.budget import BUDGET_SPLITS, split_budget
 from fairldp.ldp.estimators import ESTIMATION_METHODS, ibu, project_simplex
 from fairldp.ldp.grr import GRR
 from fairldp.ldp.he import SHE, THE
+from fairldp.ldp.label import LabelRR, RRWithPrior, check_prior
 from fairldp.ldp.lh import BLH, OLH, LocalHashing
 from fairldp.ldp.multi import (
     MAX_REPORT_BYTES,
@@ -73,12 +75,14 @@ __all__ = [
     "FrequencyProtocol",
     "HashReports",
     "Hybrid",
+    "LabelRR",
     "LocalHashing",
     "NumericMechanism",
     "Piecewise",
     "PrivatizedAttributes",
     "PrivatizedColumn",
     "PureProtocol",
+    "RRWithPrior",
     "Reports",
     "UnaryEncoding",
     "VectorReports",
@@ -86,6 +90,7 @@ __all__ = [
     "check_domain_size",
     "check_epsilon",
     "check_n_users",
+    "check_prior",
     "combine_codes",
     "get_numeric_mechanism",
     "get_protocol",
