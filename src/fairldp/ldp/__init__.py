@@ -9,10 +9,19 @@ the estimation-only ``sample_support(counts, rng)``; see :mod:`fairldp.ldp.base`
 :mod:`fairldp.ldp.multi`. One bounded numeric value per user: the mechanisms of
 :mod:`fairldp.ldp.numeric` (Duchi et al.; Piecewise and Hybrid, Wang et al. ICDE 2019), built
 as ``get_numeric_mechanism(name, epsilon, low, high)``. Labels: :class:`LabelRR` and
-:class:`RRWithPrior` of :mod:`fairldp.ldp.label` (Ghazi et al., NeurIPS 2021).
+:class:`RRWithPrior` of :mod:`fairldp.ldp.label` (Ghazi et al., NeurIPS 2021). How often the
+Bayes-optimal adversary recovers a user's value from one report, per protocol, epsilon and
+prior: :func:`attack_success` of :mod:`fairldp.ldp.attacks` (Arcolezi & Gambs 2025).
 """
 
 from fairldp.ldp.adp import ADP
+from fairldp.ldp.attacks import (
+    HASH_MODELS,
+    attack_bound,
+    attack_success,
+    attack_table,
+    empirical_attack_success,
+)
 from fairldp.ldp.base import FrequencyProtocol, PureProtocol, true_counts
 from fairldp.ldp.budget import BUDGET_SPLITS, split_budget
 from fairldp.ldp.estimators import ESTIMATION_METHODS, ibu, project_simplex
@@ -60,6 +69,7 @@ __all__ = [
     "EPS_STAR",
     "ESTIMATION_METHODS",
     "GRR",
+    "HASH_MODELS",
     "MAX_REPORT_BYTES",
     "NUMERIC_MECHANISMS",
     "OLH",
@@ -86,12 +96,16 @@ __all__ = [
     "Reports",
     "UnaryEncoding",
     "VectorReports",
+    "attack_bound",
+    "attack_success",
+    "attack_table",
     "check_codes",
     "check_domain_size",
     "check_epsilon",
     "check_n_users",
     "check_prior",
     "combine_codes",
+    "empirical_attack_success",
     "get_numeric_mechanism",
     "get_protocol",
     "ibu",
