@@ -434,3 +434,20 @@ def test_theory_figure_writes_its_numbers(tmp_path) -> None:
     kind.draw(rows, [tmp_path / "t.csv"], {})
     out = pd.read_csv(tmp_path / "t.csv")
     assert out["mean"].tolist() == [pytest.approx(0.85)] and out["n"].tolist() == [2]
+
+
+def test_ternary_feature_table_scenario_s3() -> None:
+    """S3 of Makhlouf et al. 2024 (X in {0, 1, 2}, in 30ths): one threshold, eps* = ln 4, where
+    the cell X = 1 switches from predicting 1 to predicting the report, and the SPD of the true
+    groups moves from 7/15 - 12/15 to 7/15 - 1/15 (its absolute value from 1/3 to 0.4)."""
+    from fairldp.figures.theory import joint_table
+    from fairldp.theory import bayes_under_rr
+
+    rows = [[0, 0, 0, 3], [0, 1, 0, 6], [0, 1, 1, 5], [0, 2, 1, 1], [1, 0, 0, 7], [1, 0, 1, 1],
+            [1, 1, 0, 1], [1, 1, 1, 5], [1, 2, 1, 1]]  # fmt: skip
+    table = joint_table([[a, x, y, c / 30] for a, x, y, c in rows])
+    r = bayes_under_rr(table, [1.0, 2.0])
+    assert r.thresholds == pytest.approx([math.log(4)])
+    assert np.abs(r.spd) == pytest.approx([1 / 3, 0.4])
+    with pytest.raises(ValueError, match="x a whole number >= 0"):
+        joint_table([[0, 1.5, 0, 1.0]])

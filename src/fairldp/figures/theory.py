@@ -61,8 +61,8 @@ INF_FACTOR = 2.2
 
 
 def joint_table(rows: Sequence[Sequence[float]] | None = None) -> pd.DataFrame:
-    """The tidy joint P(A, X, Y) (columns ``A, X, Y, p``) of rows ``[a, x, y, p]`` as a study's
-    ``synthetic.synthetic_joint.table`` gives them (default, ``None``: the Makhlouf et al. 2024
+    """The tidy joint P(A, X, Y) (columns ``A, X, Y, p``; binary A and Y, X in {0, 1, ..}) of
+    rows ``[a, x, y, p]`` as a study's ``synthetic.synthetic_joint[3].table`` gives them (default, ``None``: the Makhlouf et al. 2024
     running example, the dataset's default)."""
     from fairldp.datasets.synthetic import as_joint_table, makhlouf_2024_example
 
@@ -72,8 +72,10 @@ def joint_table(rows: Sequence[Sequence[float]] | None = None) -> pd.DataFrame:
     for i, r in enumerate(rows):
         if len(r) != 4:
             raise ValueError(f"table[{i}]: a row is [a, x, y, p], got {r}")
-        if any(v not in (0, 1) for v in r[:3]):
-            raise ValueError(f"table[{i}]: a, x and y must be 0 or 1, got {r[:3]}")
+        if r[0] not in (0, 1) or r[2] not in (0, 1) or not (float(r[1]).is_integer()
+                                                            and r[1] >= 0):  # fmt: skip
+            raise ValueError(f"table[{i}]: a and y must be 0 or 1 and x a whole number >= 0, "
+                             f"got {r[:3]}")  # fmt: skip
     df = pd.DataFrame(rows, columns=["A", "X", "Y", "p"]).astype({"A": int, "X": int, "Y": int})
     return as_joint_table(df)
 
