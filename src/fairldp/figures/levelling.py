@@ -114,13 +114,17 @@ class Levelling(FigureKind):
         handles.append(plt.Line2D([], [], ls="", **{k: v for k, v in WORSE.items()
                                                     if k in ("color", "marker")}))  # fmt: skip
         labels.append(f"made worse (> {self.z:g} SE)")
-        fig.legend(handles, labels, loc="upper center", ncol=len(labels), frameon=False,
-                   bbox_to_anchor=(0.5, 1.0), title=label("attribute", context.get("attribute")))
         title = self.title.format(**context) if self.title else (
             f"{label('dataset', context.get('dataset', ''))} · levelling-down audit against "
             f"{label('learner', self.reference)}")  # fmt: skip
-        fig.suptitle(title, y=1.06)
         fig.tight_layout()
+        # above the panels' titles (saved with a tight bounding box): the legend, then the title
+        legend = fig.legend(handles, labels, loc="lower center", ncol=len(labels),
+                            frameon=False, bbox_to_anchor=(0.5, 1.0),
+                            title=label("attribute", context.get("attribute")))  # fmt: skip
+        fig.canvas.draw()
+        top = legend.get_window_extent().transformed(fig.transFigure.inverted()).y1
+        fig.suptitle(title, y=top + 0.01, va="bottom")
         return fig
 
     def params(self) -> dict[str, Any]:
