@@ -62,8 +62,8 @@ INF_FACTOR = 2.2
 
 def joint_table(rows: Sequence[Sequence[float]] | None = None) -> pd.DataFrame:
     """The tidy joint P(A, X, Y) (columns ``A, X, Y, p``; binary A and Y, X in {0, 1, ..}) of
-    rows ``[a, x, y, p]`` as a study's ``synthetic.synthetic_joint[3].table`` gives them (default, ``None``: the Makhlouf et al. 2024
-    running example, the dataset's default)."""
+    rows ``[a, x, y, p]`` as a study's ``synthetic.synthetic_joint[3].table`` gives them
+    (default, ``None``: the Makhlouf et al. 2024 running example, the dataset's default)."""
     from fairldp.datasets.synthetic import as_joint_table, makhlouf_2024_example
 
     if rows is None:
