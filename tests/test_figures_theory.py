@@ -122,8 +122,8 @@ def test_joint_table_default_and_validation() -> None:
     from fairldp.datasets.synthetic import makhlouf_2024_example
 
     pd.testing.assert_frame_equal(joint_table(None), makhlouf_2024_example())
-    with pytest.raises(ValueError, match="0 or 1"):
-        joint_table([[0, 2, 0, 1.0]])
+    with pytest.raises(ValueError, match="a and y must be 0 or 1"):
+        joint_table([[2, 0, 0, 1.0]])
     with pytest.raises(ValueError, match="sum"):
         joint_table([[0, 0, 0, 0.5]])
     with pytest.raises(ValueError, match=r"\[a, x, y, p\]"):
