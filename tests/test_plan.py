@@ -107,6 +107,8 @@ def test_label_bias_sweep_runs_the_chain_once_per_rate_from_one_split(repo: Path
     assert set(p.splits()) == {("german", "seeds0-19")}
     assert {ds for ds, _, _ in p.evaluate()} == keys
     assert p.bias_rates() == {"german@0": 0.0, "german@0.3": 0.3}
+    digits = plan(repo, label_bias={**sweep, "rate": [0.1234567]}).bias_rates()
+    assert digits == {"german@0.123457": 0.1234567}  # the key shows 6 digits, the rate keeps all
     assert p.study.label_bias.for_dataset("german@0.3")["rate"] == 0.3
     assert p.privatizer_params("german@0.3", "grr_group") == p.privatizer_params(
         "german", "grr_group")  # fmt: skip

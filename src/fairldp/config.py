@@ -416,10 +416,10 @@ class LabelBias:
         _, sep, text = key.partition(VARIANT_SEP)
         if not sep:
             return self.rates[0]
-        rate = float(text)
-        if rate not in self.rates:
-            raise KeyError(f"{key!r}: rate {text} is not among the study's {list(self.rates)}")
-        return rate
+        for rate in self.rates:  # by the key's text: a rate with more digits than it shows
+            if format_rate(rate) == text:
+                return rate
+        raise KeyError(f"{key!r}: rate {text} is not among the study's {list(self.rates)}")
 
     def params(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
