@@ -11,7 +11,9 @@ the estimation-only ``sample_support(counts, rng)``; see :mod:`fairldp.ldp.base`
 as ``get_numeric_mechanism(name, epsilon, low, high)``. Labels: :class:`LabelRR` and
 :class:`RRWithPrior` of :mod:`fairldp.ldp.label` (Ghazi et al., NeurIPS 2021). How often the
 Bayes-optimal adversary recovers a user's value from one report, per protocol, epsilon and
-prior: :func:`attack_success` of :mod:`fairldp.ldp.attacks` (Arcolezi & Gambs 2025).
+prior: :func:`attack_success` of :mod:`fairldp.ldp.attacks` (Arcolezi & Gambs 2025). A whole
+record (sensitive attributes, features and label under one budget and one ledger):
+:func:`privatize_record` of :mod:`fairldp.ldp.record` (Wang et al. ICDE 2019).
 """
 
 from fairldp.ldp.adp import ADP
@@ -47,6 +49,13 @@ from fairldp.ldp.numeric import (
     Piecewise,
     get_numeric_mechanism,
 )
+from fairldp.ldp.record import (
+    RECORD_SPLITS,
+    ColumnSpec,
+    PrivatizedRecord,
+    privatize_record,
+    record_budgets,
+)
 from fairldp.ldp.registry import PROTOCOLS, get_protocol
 from fairldp.ldp.reports import BitReports, CodeReports, HashReports, Reports, VectorReports
 from fairldp.ldp.ss import SS
@@ -75,12 +84,14 @@ __all__ = [
     "OLH",
     "OUE",
     "PROTOCOLS",
+    "RECORD_SPLITS",
     "SHE",
     "SS",
     "SUE",
     "THE",
     "BitReports",
     "CodeReports",
+    "ColumnSpec",
     "Duchi",
     "FrequencyProtocol",
     "HashReports",
@@ -91,6 +102,7 @@ __all__ = [
     "Piecewise",
     "PrivatizedAttributes",
     "PrivatizedColumn",
+    "PrivatizedRecord",
     "PureProtocol",
     "RRWithPrior",
     "Reports",
@@ -111,7 +123,9 @@ __all__ = [
     "ibu",
     "privatize",
     "privatize_column",
+    "privatize_record",
     "project_simplex",
+    "record_budgets",
     "split_budget",
     "split_codes",
     "true_counts",
