@@ -376,3 +376,43 @@ def test_label_bias_group_per_dataset() -> None:
     assert s.label_bias.for_dataset("german") == {
         "kind": "underdiagnosis", "rate": 0.3, "group": "female", "attribute": None,
         "positives_only": True}
+
+
+# ----- whole-record privatizers ------------------------------------------------------------
+
+
+def test_record_privatizer_resolves_and_keeps_old_keys() -> None:
+    s = load_study(study(privatizers={
+        "grr": {},
+        "rec": {"protocol": "grr", "features": ["duration", "job"], "label": "rr",
+                "budget_splits": ["weighted", "sampling"], "weights": {"duration": 2},
+                "bounds": {"duration": [4, 72]}, "sampled": 2, "encoding": "unbiased"},
+    }))  # fmt: skip
+    rec, grr = s.privatizer("rec"), s.privatizer("grr")
+    assert rec.record and not grr.record
+    assert rec.features == ("duration", "job") and rec.bounds == (("duration", (4.0, 72.0)),)
+    assert rec.params()["weights"] == {"duration": 2.0} and rec.params()["sampled"] == 2
+    assert "features" not in grr.params()  # the chain keys of earlier studies do not change
+
+
+@pytest.mark.parametrize(("spec", "key", "words"), [
+    ({"protocol": "grr", "features": ["duratoin"]}, "privatizers.rec.features",
+     "did you mean 'duration'"),
+    ({"protocol": "grr", "features": "all", "budget_splits": ["combined"]},
+     "privatizers.rec.budget_splits[0]", "not a budget split of a whole record"),
+    ({"protocol": "grr", "numeric": "duchi"}, "privatizers.rec.numeric",
+     "whole-record privatizers only"),
+    ({"protocol": "grr", "features": "all", "bounds": {"job": [0, 1]}},
+     "privatizers.rec.bounds", "not a numeric feature"),
+    ({"protocol": "grr", "features": "all", "bounds": {"duration": [5, 5]}},
+     "privatizers.rec.bounds.duration", "low < high"),
+    ({"protocol": "grr", "features": ["duration"], "weights": {"job": 2}},
+     "privatizers.rec.weights", "not a column this privatizer releases"),
+    ({"protocol": "grr", "label": "rr", "sampled": 9}, "privatizers.rec.sampled",
+     "releases 4"),
+    ({"protocol": "none", "label": "rr"}, "privatizers.rec", "leave features and label public"),
+])  # fmt: skip
+def test_record_privatizer_mistakes_name_their_key(spec: dict, key: str, words: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_study(study(privatizers={"rec": spec}))
+    assert key in str(err.value) and words in str(err.value)

@@ -283,6 +283,15 @@ class Privatizer:
     training rows; Mozannar et al. 2020). ``others``: what becomes of the sensitive attributes
     not in ``attributes``: ``drop`` (not released) or ``clear`` (released as they are, without
     protection: the single-attribute setting "sLDP" of Makhlouf et al., DMKD 2024).
+
+    Whole-record LDP (:func:`fairldp.privacy.release_record`): ``features`` (``public``, ``all``
+    or a list of non-sensitive features) are privatized with the sensitive attributes,
+    categorical ones with the protocol ``categorical`` and numeric ones with the mechanism
+    ``numeric`` over their ``bounds`` (pairs ``(feature, (low, high))``); ``label: rr``
+    privatizes the label too. The budget splits are then those of
+    :data:`fairldp.ldp.record.RECORD_SPLITS` (``weighted`` with ``weights``, pairs ``(column,
+    weight)``; ``sampling`` with ``sampled`` columns per user) and ``encoding`` says how
+    features reach models (``reports`` or ``unbiased``).
     """
 
     name: str
@@ -291,10 +300,31 @@ class Privatizer:
     attributes: str | tuple[str, ...] = "all"
     test: str = "clean"
     others: str = "drop"
+    features: str | tuple[str, ...] = "public"
+    label: str = "public"
+    categorical: str = "adp"
+    numeric: str = "hybrid"
+    bounds: tuple[tuple[str, tuple[float, float]], ...] = ()
+    weights: tuple[tuple[str, float], ...] = ()
+    sampled: int | str = "auto"
+    encoding: str = "reports"
 
     @property
     def private(self) -> bool:
         return self.protocol != NON_PRIVATE
+
+    @property
+    def record(self) -> bool:
+        """Whether features or the label are privatized too (whole-record LDP)."""
+        return self.features != "public" or self.label != "public"
+
+    def feature_names(self, features: Sequence[str]) -> list[str]:
+        """The non-sensitive features this privatizer privatizes, of a dataset's ``features``."""
+        if self.features == "public":
+            return []
+        if self.features == "all":
+            return list(features)
+        return [f for f in features if f in self.features]
 
     def attribute_names(self, sensitive: Sequence[str], group: str) -> list[str]:
         """The sensitive attributes this privatizer releases for a dataset."""
@@ -315,7 +345,15 @@ class Privatizer:
         out = {"protocol": self.protocol, "budget_splits": list(self.budget_splits),
                "attributes": self.attributes if isinstance(self.attributes, str)
                else list(self.attributes), "test": self.test}  # fmt: skip
-        return {**out, "others": self.others} if self.others != "drop" else out
+        out = {**out, "others": self.others} if self.others != "drop" else out
+        if not self.record:  # the keys of earlier studies stay
+            return out
+        return {**out, "features": self.features if isinstance(self.features, str)
+                else list(self.features), "label": self.label,
+                "categorical": self.categorical, "numeric": self.numeric,
+                "bounds": {k: list(v) for k, v in self.bounds},
+                "weights": dict(self.weights), "sampled": self.sampled,
+                "encoding": self.encoding}  # fmt: skip
 
 
 #: the non-private baseline
@@ -505,7 +543,9 @@ DEFAULTS: dict[str, Any] = {
 }
 #: defaults of the keys of a privatizer, learner and run
 PRIVATIZER_DEFAULTS = {"budget_splits": ["uniform"], "attributes": "all", "test": "clean",
-                       "others": "drop"}
+                       "others": "drop", "features": "public", "label": "public",
+                       "categorical": "adp", "numeric": "hybrid", "bounds": {}, "weights": {},
+                       "sampled": "auto", "encoding": "reports"}
 LEARNER_DEFAULTS = {"model": "logistic_regression", "method": "none", "params": {}}
 
 
@@ -545,6 +585,7 @@ def _build(cls: type, key: str, params: Mapping[str, Any]) -> Any:
 def _privatizers(raw: Mapping[str, Any]) -> dict[str, Privatizer]:
     from fairldp.ldp import PROTOCOLS
     from fairldp.ldp.budget import BUDGET_SPLITS
+    from fairldp.ldp.record import RECORD_SPLITS
 
     out = {}
     for name, spec in raw.items():
@@ -556,16 +597,41 @@ def _privatizers(raw: Mapping[str, Any]) -> dict[str, Privatizer]:
         protocol = spec.get("protocol", name if name in PROTOCOLS else None)
         if protocol is None:
             raise _fail(key, f"the protocol is missing (one of {list(PROTOCOLS)})")
+        features = spec["features"]
+        features = features if isinstance(features, str) and features in ("public", "all") \
+            else tuple([features] if isinstance(features, str) else features)
+        record = features != "public" or spec["label"] != "public"
         if protocol == NON_PRIVATE:  # no budget to split
             splits: tuple[str, ...] = (NON_PRIVATE,)
+            if record:
+                raise _fail(key, "protocol 'none' releases no feature or label privatized; "
+                            "leave features and label public")  # fmt: skip
         else:
             _known(f"{key}.protocol", protocol, PROTOCOLS)
             splits = tuple(spec["budget_splits"])
+            allowed = RECORD_SPLITS if record else BUDGET_SPLITS
             for i, s in enumerate(splits):
-                if s not in BUDGET_SPLITS:
+                if s not in allowed:
+                    why = " of a whole record" if record else ""
                     raise _fail(f"{key}.budget_splits[{i}]", f"{s!r} is not a budget split"
-                                f"{closest(s, list(BUDGET_SPLITS))}; allowed: "
-                                f"{list(BUDGET_SPLITS)}")  # fmt: skip
+                                f"{why}{closest(s, list(allowed))}; allowed: "
+                                f"{list(allowed)}")  # fmt: skip
+        if record:
+            _known(f"{key}.categorical", spec["categorical"], PROTOCOLS)
+            if spec["encoding"] == "unbiased" and spec["categorical"] in ("she",):
+                raise _fail(f"{key}.encoding", "the unbiased encoding needs a pure protocol "
+                            "for categorical features, not she")  # fmt: skip
+        else:
+            for k in ("categorical", "numeric", "bounds", "weights", "sampled", "encoding"):
+                if k in (raw[name] or {}):
+                    raise _fail(f"{key}.{k}", "applies to whole-record privatizers only (set "
+                                "features or label)")  # fmt: skip
+        bounds = tuple((str(f), (float(lo), float(hi)))
+                       for f, (lo, hi) in (spec.get("bounds") or {}).items())  # fmt: skip
+        for f, (lo, hi) in bounds:
+            if not lo < hi:
+                raise _fail(f"{key}.bounds.{f}", f"needs low < high, got [{lo}, {hi}]")
+        weights = tuple((str(c), float(w)) for c, w in (spec.get("weights") or {}).items())
         attributes = spec["attributes"]
         if not isinstance(attributes, str):
             attributes = tuple(attributes)
@@ -575,7 +641,9 @@ def _privatizers(raw: Mapping[str, Any]) -> dict[str, Privatizer]:
             raise _fail(f"{key}.test", f"{spec['test']!r} is not allowed; allowed: {TEST_ROWS}")
         if spec["others"] not in OTHERS:
             raise _fail(f"{key}.others", f"{spec['others']!r} is not allowed; allowed: {OTHERS}")
-        out[name] = Privatizer(name, protocol, splits, attributes, spec["test"], spec["others"])
+        out[name] = Privatizer(name, protocol, splits, attributes, spec["test"], spec["others"],
+                               features, spec["label"], spec["categorical"], spec["numeric"],
+                               bounds, weights, spec["sampled"], spec["encoding"])  # fmt: skip
     return out
 
 
@@ -773,7 +841,9 @@ def _check_combinations(study: Study) -> None:
                         raise _fail(f"privatizers.{p}.attributes", f"{a!r} is not a sensitive "
                                     f"attribute of {ds} (run {run.name!r}); its sensitive "
                                     f"attributes: {spec.sensitive_names}")  # fmt: skip
-                if len(names) == 1 and len(priv.budget_splits) > 1:
+                if priv.record:
+                    _check_record(p, priv, spec, names)
+                if len(names) == 1 and len(priv.budget_splits) > 1 and not priv.record:
                     raise _fail(f"privatizers.{p}.budget_splits", f"releases one attribute on "
                                 f"{ds}, so the budget splits {list(priv.budget_splits)} would "
                                 "give the same release; give one")  # fmt: skip
@@ -799,6 +869,31 @@ def _check_combinations(study: Study) -> None:
                 if study.learners[n].method != "none" and not spec.feature_names:
                     raise _fail(f"{key}.learners", f"learner {n!r} learns from the non-"
                                 f"sensitive features, and {ds} has none")  # fmt: skip
+
+
+def _check_record(name: str, priv: Privatizer, spec: Any, attributes: Sequence[str]) -> None:
+    """The features, bounds and weights of a whole-record privatizer exist on ``spec``."""
+    key = f"privatizers.{name}"
+    if isinstance(priv.features, tuple):
+        for f in priv.features:
+            if f not in spec.feature_names:
+                raise _fail(f"{key}.features", f"{f!r} is not a non-sensitive feature of "
+                            f"{spec.name}{closest(f, spec.feature_names)}; its features: "
+                            f"{spec.feature_names}")  # fmt: skip
+    for f, _ in priv.bounds:
+        if f not in spec.numeric:
+            raise _fail(f"{key}.bounds", f"{f!r} is not a numeric feature of {spec.name}"
+                        f"{closest(f, list(spec.numeric))}; its numeric features: "
+                        f"{list(spec.numeric)}")  # fmt: skip
+    released = [*attributes, *priv.feature_names(spec.feature_names),
+                *(["y"] if priv.label != "public" else [])]
+    for c, _ in priv.weights:
+        if c not in released:
+            raise _fail(f"{key}.weights", f"{c!r} is not a column this privatizer releases "
+                        f"on {spec.name}{closest(c, released)}; it releases {released}")
+    if isinstance(priv.sampled, int) and priv.sampled > len(released):
+        raise _fail(f"{key}.sampled", f"{priv.sampled} columns per user, but {spec.name} "
+                    f"releases {len(released)}")  # fmt: skip
 
 
 def _label_bias(raw: Mapping[str, Any] | None, datasets: Sequence[str]) -> LabelBias | None:

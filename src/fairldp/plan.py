@@ -246,7 +246,19 @@ class Plan:
             "group": group,
         }
         clear = priv.clear_names(spec.sensitive_names, group)
-        return {**out, "clear": clear} if clear else out  # the keys of earlier studies stay
+        out = {**out, "clear": clear} if clear else out  # the keys of earlier studies stay
+        if priv.record:
+            out["record"] = {
+                "features": priv.feature_names(spec.feature_names),
+                "label": priv.label != "public",
+                "categorical": priv.categorical,
+                "numeric": priv.numeric,
+                "bounds": {f: list(b) for f, b in priv.bounds if f in spec.numeric},
+                "weights": dict(priv.weights),
+                "sampled": priv.sampled,
+                "encoding": priv.encoding,
+            }
+        return out
 
     def representation_params(self, cell: Cell, artifact: str) -> dict[str, Any]:
         rep = self.representation(cell, artifact)

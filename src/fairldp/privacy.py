@@ -31,12 +31,24 @@ Which stage reads which true values (the whole boundary):
 
 The non-private baseline (protocol ``none``) releases the raw values one-hot, in the same
 columns, and says so in its ledger.
+
+Whole-record releases (:func:`release_record`: a privatizer with ``features`` or ``label``)
+privatize non-sensitive features and the label too, under the same total budget and one
+ledger per record. The boundary then extends to them: the release holds the reports of the
+privatized features (categorical ones as ``feature=value`` encodings, numeric ones under their
+own name) and the released label ``y``; its ledger lists the privatized ``features``, the
+features the study declares ``public`` and the public columns the release ``replaces``.
+``represent`` and ``learn`` read the release joined to its public rows with every replaced
+column dropped from the public side first (:func:`fairldp.stages.represent.load_release`),
+after :func:`require_declared` checked that every feature is privatized or declared public.
+With ``test: clean`` the test rows carry the true feature values and the label the learner
+would see, in the same columns.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -56,6 +68,8 @@ __all__ = [
     "one_hot",
     "public_rows",
     "release",
+    "release_record",
+    "require_declared",
     "require_no_raw_sensitive",
     "require_released",
     "row_digest",
@@ -223,25 +237,202 @@ def _decode(
 ) -> tuple[np.ndarray | None, dict[str, Any] | None]:
     """The decoded group of every user and the channel's description (None if the release
     cannot be decoded per attribute: ``combined`` over several attributes)."""
-    from fairldp.fair.noise import decode
-
     if priv.budget_split == "combined" and len(priv.attributes) > 1:
         return None, None
     column = next(p for p in priv.parts if p.attribute in (group, "+".join(priv.attributes)))
+    return _decode_column(column, priv.n, 1.0 / len(priv.attributes), group, k, seed, dataset,
+                          protocol, epsilon, part)  # fmt: skip
+
+
+def _decode_column(
+    column: Any, n: int, sampled_probability: float, group: str, k: int, seed: int,
+    dataset: str, protocol: str, epsilon: float, part: str | None,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Decode one privatized column (:class:`~fairldp.ldp.PrivatizedColumn`) of ``n`` users;
+    a column reported by some users only (sampling, each with ``sampled_probability``) gives
+    the others a uniform draw."""
+    from fairldp.fair.noise import decode
+
     keys = (group,) if part is None else (group, part)
     rng = make_rng(seed, "decode", dataset, protocol, epsilon, *keys)
     decoded = decode(column.protocol, column.reports, tie_break=TIE_BREAK, rng=rng)
-    n = priv.n
     report_probability = 1.0
     if column.users is None:
         z = decoded
     else:  # sampling: users who did not report the attribute get a uniform draw
         z = rng.integers(0, k, size=n)
         z[column.users] = decoded
-        report_probability = 1.0 / len(priv.attributes)
+        report_probability = sampled_probability
     channel = {"protocol": column.protocol.name, "epsilon": float(column.protocol.epsilon),
                "k": k, "tie_break": TIE_BREAK, "report_probability": report_probability}
     return z, channel
+
+
+#: the record privatizer's defaults: the oracle of categorical features (GRR or OUE by
+#: variance, :class:`fairldp.ldp.ADP`), the numeric mechanism and the feature encoding
+RECORD_DEFAULTS = {"categorical": "adp", "numeric": "hybrid", "encoding": "reports",
+                   "sampled": "auto"}  # fmt: skip
+LABEL_COLUMN = "y"
+
+
+def numeric_bounds(rows: pd.DataFrame, spec: DatasetSpec,
+                   declared: Mapping[str, Sequence[float]] | None = None,
+                   ) -> dict[str, tuple[float, float]]:  # fmt: skip
+    """The clipping range of every numeric feature: as ``declared``, else the smallest and
+    largest value of ``rows`` (the whole benchmark file: its published domain, public by
+    assumption; declare a range to clip tighter, e.g. Adult's capital gain)."""
+    declared = dict(declared or {})
+    unknown = sorted(set(declared) - set(spec.numeric))
+    if unknown:
+        raise ValueError(f"bounds for {unknown}, which are not numeric features of {spec.name} "
+                         f"({list(spec.numeric)})")  # fmt: skip
+    out = {}
+    for c in spec.numeric:
+        if c in declared:
+            low, high = (float(v) for v in declared[c])
+        else:
+            x = rows[c].to_numpy(np.float64)
+            low, high = float(np.nanmin(x)), float(np.nanmax(x))
+            if low == high:
+                high = low + 1.0
+        out[c] = (low, high)
+    return out
+
+
+def release_record(
+    rows: pd.DataFrame,
+    spec: DatasetSpec,
+    protocol: str,
+    epsilon: float,
+    budget_split: str,
+    seed: int,
+    attributes: Sequence[str],
+    features: Sequence[str],
+    label: bool,
+    bounds: Mapping[str, tuple[float, float]],
+    group: str | None = None,
+    part: str | None = None,
+    clear: Sequence[str] = (),
+    *,
+    categorical: str = "adp",
+    numeric: str = "hybrid",
+    weights: Mapping[str, float] | None = None,
+    sampled: int | str = "auto",
+    encoding: str = "reports",
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """What the users of ``rows`` release when they privatize a whole record, and its ledger.
+
+    The sensitive ``attributes`` (with ``protocol``), the non-sensitive ``features``
+    (categorical ones with ``categorical``, numeric ones with ``numeric`` over ``bounds``) and,
+    if ``label``, the label (randomized response) are privatized together by
+    :func:`fairldp.ldp.record.privatize_record`, the total ``epsilon`` spent as
+    ``budget_split`` says (uniform, k_based, weighted with ``weights``, or sampling
+    ``sampled`` columns per user). Returns the released columns only: the report encodings
+    ``column=value`` of categorical columns, the numeric reports (float32, original units,
+    under the feature's name), ``y`` (int8, the released label) and ``z`` (the decoded group);
+    and the ledger: :func:`release`'s keys plus ``features`` (privatized), ``public`` (the
+    features released in the clear, as the study declares), ``replaces`` (the public columns
+    the release stands in for), ``label``, ``encoding`` and ``record`` (per column its
+    mechanism, budget and domain; :meth:`fairldp.ldp.record.PrivatizedRecord.ledger`).
+    """
+    from fairldp.ldp.record import ColumnSpec, privatize_record, with_weights
+
+    names, features, clear = list(attributes), list(features), list(clear)
+    unknown = [a for a in names + clear if a not in spec.sensitive_names]
+    if unknown:
+        raise ValueError(f"{unknown} are not sensitive attributes of {spec.name}")
+    not_features = [f for f in features if f not in spec.feature_names]
+    if not_features:
+        raise ValueError(f"{not_features} are not non-sensitive features of {spec.name} "
+                         f"({spec.feature_names})")  # fmt: skip
+    if group is not None and group not in names:
+        raise ValueError(f"the group attribute {group!r} is not among the released {names}")
+    cat_names = {a.name for a in spec.categorical}
+    columns, values = [], {}
+    for a in names:
+        columns.append(ColumnSpec(a, "categorical", protocol, k=spec.attribute(a).k))
+        values[a] = _codes(rows, a)
+    for f in features:
+        if f in cat_names:
+            columns.append(ColumnSpec(f, "categorical", categorical, k=spec.attribute(f).k))
+            values[f] = _codes(rows, f)
+        else:
+            low, high = bounds[f]
+            columns.append(ColumnSpec(f, "numeric", numeric, low=low, high=high))
+            values[f] = rows[f].to_numpy(np.float64)
+    if label:
+        columns.append(ColumnSpec(LABEL_COLUMN, "label", "rr", k=2))
+        values[LABEL_COLUMN] = rows[spec.target].to_numpy(np.int64)
+    if weights:
+        columns = with_weights(columns, weights)
+    rec = privatize_record(values, columns, epsilon, budget_split, seed=int(seed),
+                           dataset=spec.name, sampled=sampled, part=part)  # fmt: skip
+    blocks: dict[str, np.ndarray] = {}
+    reports: dict[str, list[str]] = {}
+    for c in columns:
+        if c.kind == "categorical":
+            domain = list(spec.attribute(c.name).domain)
+            enc = rec.features(c.name, encoding)
+            cols = [f"{c.name}={v}" for v in domain]
+            dtype = np.uint8 if encoding == "reports" else np.float32
+            for j, col in enumerate(cols):
+                blocks[col] = enc[:, j].astype(dtype)
+            reports[c.name] = cols
+        elif c.kind == "numeric":
+            blocks[c.name] = rec.features(c.name, encoding)
+    if label:
+        blocks[LABEL_COLUMN] = rec.label().astype(np.int8)
+    released = pd.DataFrame(blocks, index=rows.index)
+    if clear:
+        released = pd.concat([released, one_hot(rows, spec, clear)], axis=1)
+        reports.update({a: [f"{a}={v}" for v in spec.attribute(a).domain] for a in clear})
+    channel = None
+    if group is not None:
+        z, channel = _decode_column(rec.parts[group], rec.n, rec.report_probability, group,
+                                    spec.attribute(group).k, int(seed), spec.name, protocol,
+                                    epsilon, part)  # fmt: skip
+        released["z"] = z.astype(np.int16)
+    record = rec.ledger()
+    public = [f for f in spec.feature_names if f not in features]
+    ledger = {
+        "protocol": protocol,
+        "epsilon": float(epsilon),
+        "budget_split": budget_split,
+        "attributes": names,
+        "features": features,
+        "public": public,
+        "replaces": [*features, *([LABEL_COLUMN] if label else [])],
+        "label": "rr" if label else "public",
+        "encoding": encoding,
+        "epsilons": {**{c: e["epsilon"] for c, e in record["columns"].items()},
+                     **dict.fromkeys(clear, math.inf)},
+        "reports": reports,
+        "clear": clear,
+        "record": record,
+        "group": None if group is None else {
+            "attribute": group,
+            "domain": [str(v) for v in spec.attribute(group).domain],
+            "decoded": True,
+            "channel": channel,
+        },
+    }  # fmt: skip
+    return released, ledger
+
+
+def require_declared(ledger: Mapping[str, Any], spec: DatasetSpec, source: str) -> None:
+    """Raise :class:`PrivacyBoundaryError` unless every non-sensitive feature of a whole-record
+    release is either privatized (``features``) or declared public (``public``): no column
+    leaves the privatizer in the clear unless the study says so."""
+    if "public" not in ledger:  # a release of sensitive attributes only
+        return
+    covered = set(ledger["features"]) | set(ledger["public"])
+    missing = [f for f in spec.feature_names if f not in covered]
+    both = sorted(set(ledger["features"]) & set(ledger["public"]))
+    if missing or both:
+        raise PrivacyBoundaryError(
+            f"{source}: features {missing or both} are "
+            f"{'neither privatized nor declared public' if missing else 'privatized and public'}"
+        )
 
 
 def group_noise_model(ledger: dict[str, Any]) -> NoiseModel | None:

@@ -12,6 +12,10 @@ budget split, one row per public row of the release's seeds, in their order:
 ``budget_split`` (string; ``none`` for the non-private privatizer), the report encodings
 ``attribute=value`` of the released sensitive attributes (uint8, stored as codes; float32 for
 SHE) and ``z`` (int16), the decoded group, if the group attribute is released and decodable.
+Whole-record privatizers (``settings["record"]``, :func:`fairldp.privacy.release_record`) add
+the reports of the privatized features (``feature=value``, uint8 or float32 for the unbiased
+encoding; numeric features float32 under their own name, original units) and ``y`` (int8, the
+released label), which stand in for the public columns of those names (ledger ``replaces``).
 No raw sensitive column, and nothing public repeated: the reader joins the public rows
 (:func:`fairldp.stages.represent.load_release`), whose row keys the release pins by their
 digest. Metadata: ``dataset``, ``privatizer``, ``epsilon``, ``seeds``, ``test``
@@ -31,7 +35,16 @@ import pandas as pd
 from fairldp.config import parse_epsilon
 from fairldp.datasets import get_dataset
 from fairldp.io import write_parquet
-from fairldp.privacy import NON_PRIVATE, one_hot, public_rows, release, row_digest
+from fairldp.privacy import (
+    LABEL_COLUMN,
+    NON_PRIVATE,
+    numeric_bounds,
+    one_hot,
+    public_rows,
+    release,
+    release_record,
+    row_digest,
+)
 from fairldp.runlog import log, timed
 from fairldp.stages.data import load_rows
 
@@ -70,11 +83,16 @@ def privatize(
     ``settings`` (:meth:`fairldp.plan.Plan.privatizer_params`): ``protocol``,
     ``budget_splits``, ``attributes`` (released), ``test``, ``group`` (the group attribute,
     decoded to ``z`` if released) and optionally ``clear`` (sensitive attributes released
-    as they are: :func:`fairldp.privacy.release`). Random streams: :func:`fairldp.privacy.release`.
+    as they are: :func:`fairldp.privacy.release`) and ``record`` (whole-record LDP: the
+    privatized ``features``, ``label``, ``categorical``, ``numeric``, ``bounds`` (declared
+    ranges; others from the seed's rows, :func:`fairldp.privacy.numeric_bounds`),
+    ``weights``, ``sampled``, ``encoding``). Random streams: :func:`fairldp.privacy.release`
+    and :func:`fairldp.ldp.record.privatize_record`.
     """
     protocol, budget_splits = settings["protocol"], settings["budget_splits"]
     attributes, test, group = settings["attributes"], settings["test"], settings["group"]
     clear = list(settings.get("clear", ()))
+    record = settings.get("record")
     with timed("privatize"):
         spec = get_dataset(dataset)
         epsilon = parse_epsilon(eps)
@@ -87,11 +105,23 @@ def privatize(
         for budget_split in splits:
             for seed in seeds:
                 seed_rows = table[table["seed"] == seed]
+                bounds = None if record is None else numeric_bounds(
+                    seed_rows, spec, record["bounds"])  # fmt: skip
                 for part in ("train", "test"):
                     part_rows = seed_rows[seed_rows["part"] == part]
                     if part == "test" and test == "clean":
                         released = _clean(part_rows, spec, [*attributes, *clear], group,
                                           train=frames[-1])
+                    elif record is not None:
+                        released, ledger = release_record(
+                            part_rows, spec, protocol, epsilon, budget_split, int(seed),
+                            attributes, record["features"], record["label"], bounds, group,
+                            part=None if part == "train" else part, clear=clear,
+                            categorical=record["categorical"], numeric=record["numeric"],
+                            weights=record["weights"], sampled=record["sampled"],
+                            encoding=record["encoding"],
+                        )  # fmt: skip
+                        ledgers[budget_split] = ledger
                     else:
                         released, ledger = release(
                             part_rows, spec, protocol, epsilon, budget_split, int(seed),
@@ -99,7 +129,9 @@ def privatize(
                             clear=clear,
                         )  # fmt: skip
                         ledgers[budget_split] = ledger
-                    frames.append(_finish(released, budget_split, part_rows.columns))
+                    replaced = set(ledgers[budget_split].get("replaces", ()))
+                    frames.append(_finish(released, budget_split,
+                                          [c for c in part_rows.columns if c not in replaced]))
         out_table = pd.concat(frames, ignore_index=True)
         if len(out_table) != len(splits) * len(public):  # the order is public_rows'
             raise AssertionError(f"{len(out_table)} released rows for {len(public)} public rows")
@@ -116,10 +148,19 @@ def privatize(
 def _clean(rows: pd.DataFrame, spec, attributes: Sequence[str], group: str | None,
            train: pd.DataFrame) -> pd.DataFrame:  # fmt: skip
     """Test rows as they are (``test: clean``): the true values one-hot, in the training rows'
-    report columns and dtypes, and ``z`` the true group."""
-    features = one_hot(rows, spec, attributes)
+    report columns and dtypes, and ``z`` the true group. Whole-record releases: the true
+    values of the privatized features too (one-hot, numeric as they are) and the label."""
+    cats = {a.name for a in spec.categorical}
+    names = [*attributes, *(c.split("=", 1)[0] for c in train.columns
+                            if "=" in c and c.split("=", 1)[0] in cats)]  # fmt: skip
+    features = one_hot(rows, spec, list(dict.fromkeys(names)))
     reports = [c for c in train.columns if c in features.columns]
     out = {c: features[c].to_numpy().astype(train[c].dtype, copy=False) for c in reports}
+    for c in train.columns:
+        if c in spec.numeric:
+            out[c] = rows[c].to_numpy().astype(train[c].dtype)
+        elif c == LABEL_COLUMN:
+            out[c] = rows[spec.target].to_numpy(np.int8)
     if group is not None and "z" in train.columns:
         out["z"] = rows[group].cat.codes.to_numpy().astype(np.int16)
     return pd.DataFrame(out, index=features.index)

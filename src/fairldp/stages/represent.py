@@ -32,6 +32,7 @@ from fairldp.io import check_made_for, read_parquet, write_parquet
 from fairldp.privacy import (
     group_noise_model,
     identity_noise_model,
+    require_declared,
     require_no_raw_sensitive,
     require_released,
     row_digest,
@@ -81,18 +82,38 @@ def load_release(
         raise ValueError(f"{path}: {len(table)} released rows are not whole budget splits of "
                          f"the {len(rows)} public rows of {public}")  # fmt: skip
     own = table.drop(columns=["budget_split"]).reset_index(drop=True)
+    # whole-record releases stand in for the public columns they privatized: those are
+    # dropped here, before anything downstream can read them
+    replaced = _replaced(meta, spec, str(path))
+    rows = rows.drop(columns=[c for c in rows.columns if c in replaced])
     joined = pd.concat([table[["budget_split"]].reset_index(drop=True),
                         pd.concat([rows] * n_splits, ignore_index=True), own],
                        axis=1)  # fmt: skip
     joined.attrs["fairldp"] = meta
-    joined = check_categories(joined, spec, source=str(public), only=spec.categorical)
+    joined = check_categories(joined, spec, source=str(public),
+                              only=[a for a in spec.categorical if a.name not in replaced])
     return joined, meta
+
+
+def _replaced(meta: Mapping[str, Any], spec: Any, source: str) -> set[str]:
+    """The public columns a release stands in for (the same in every budget split), after
+    :func:`fairldp.privacy.require_declared` checked that every feature is privatized or
+    declared public."""
+    out: set[str] | None = None
+    for ledger in meta["ledger"].values():
+        require_declared(ledger, spec, source)
+        cols = set(ledger.get("replaces", ()))
+        if out is not None and cols != out:
+            raise ValueError(f"{source}: budget splits privatize different columns")
+        out = cols
+    return out or set()
 
 
 def layout_of(dataset: str, meta: Mapping[str, Any], budget_split: str, has_z: bool) -> Layout:
     spec = get_dataset(dataset)
+    replaced = set(meta["ledger"][budget_split].get("replaces", ()))
     return Layout(
-        categorical=tuple(a.name for a in spec.categorical),
+        categorical=tuple(a.name for a in spec.categorical if a.name not in replaced),
         numeric=tuple(spec.numeric),
         reports={a: tuple(c) for a, c in meta["ledger"][budget_split]["reports"].items()},
         group=meta.get("group") if has_z else None,
