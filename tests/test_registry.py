@@ -89,4 +89,4 @@ def test_builtin_registries_are_populated() -> None:
     assert list(AUDITS) == ["utility", "fairness_true", "fairness_privatized", "group_rates",
                             "intersectional_rates", "leakage"]
     assert "equalized_odds_difference" in METRICS
-    assert set(FIGURE_KINDS) == {"levelling", "lines", "pareto", "theory"}  # import order
+    assert set(FIGURE_KINDS) == {"budget", "levelling", "lines", "pareto", "theory"}  # import order

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -260,6 +261,54 @@ class Plan:
             }
         return out
 
+    def budget_ledgers(self) -> dict[str, list[dict[str, Any]]]:
+        """Per dataset, what every whole-record privatizer of the study spends on each column
+        at each epsilon and budget split, as its release's ledger will say: rows with
+        ``privatizer``, ``budget_split``, ``epsilon``, ``column``, ``kind`` (sensitive,
+        categorical, numeric, label), ``mechanism`` (``adp`` resolved), ``column_epsilon``
+        and ``sampled`` (columns a user reports, of ``columns``)."""
+        from fairldp.datasets import get_dataset
+        from fairldp.ldp import get_protocol
+        from fairldp.ldp.record import record_budgets
+        from fairldp.privacy import record_columns
+
+        out: dict[str, list[dict[str, Any]]] = {}
+        for run in self.study.runs:
+            for ds in run.datasets:
+                spec = get_dataset(ds)
+                rows = out.setdefault(ds, [])
+                seen = {(r["privatizer"], r["budget_split"], r["epsilon"]) for r in rows}
+                for name in run.privatizers:
+                    priv = self.study.privatizer(name)
+                    if not priv.record:
+                        continue
+                    attrs = priv.attribute_names(spec.sensitive_names, self.study.group(ds))
+                    cols = record_columns(spec, priv.protocol, attrs,
+                                          priv.feature_names(spec.feature_names),
+                                          priv.label != "public",
+                                          categorical=priv.categorical, numeric=priv.numeric,
+                                          weights=dict(priv.weights))  # fmt: skip
+                    for split in priv.budget_splits:
+                        for eps in run.epsilons:
+                            if (name, split, eps) in seen or math.isinf(eps):
+                                continue
+                            budgets, m = record_budgets(cols, eps, split, priv.sampled)
+                            for c, e in zip(cols, budgets, strict=True):
+                                if c.kind == "numeric":
+                                    mech = c.mechanism
+                                elif c.kind == "label":
+                                    mech = "label_rr"
+                                else:
+                                    p = get_protocol(c.mechanism, e, c.k)
+                                    mech = getattr(p, "inner", p).name
+                                kind = ("sensitive" if c.name in attrs else c.kind)
+                                rows.append({"privatizer": name, "budget_split": split,
+                                             "epsilon": float(eps), "column": c.name,
+                                             "kind": kind, "mechanism": mech,
+                                             "column_epsilon": float(e), "sampled": m,
+                                             "columns": len(cols)})  # fmt: skip
+        return {d: r for d, r in out.items() if r}
+
     def representation_params(self, cell: Cell, artifact: str) -> dict[str, Any]:
         rep = self.representation(cell, artifact)
         return {"kind": rep.kind, **rep.params()}
@@ -288,13 +337,14 @@ class Plan:
         """The study's order of the values of each axis (for figures and tables)."""
         from fairldp.ldp import PROTOCOLS
         from fairldp.ldp.budget import BUDGET_SPLITS
+        from fairldp.ldp.record import RECORD_SPLITS
 
         s = self.study
         return {
             "dataset": list(s.datasets),
             "privatizer": [NON_PRIVATE, *s.privatizers],
             "protocol": [NON_PRIVATE, *PROTOCOLS],
-            "budget_split": [NON_PRIVATE, *BUDGET_SPLITS],
+            "budget_split": [NON_PRIVATE, *dict.fromkeys([*BUDGET_SPLITS, *RECORD_SPLITS])],
             "representation": list(s.representations),
             "learner": list(s.learners),
             "audit": ["utility", "fairness_true", "fairness_privatized", "leakage"],

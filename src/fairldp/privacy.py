@@ -67,6 +67,7 @@ __all__ = [
     "group_noise_model",
     "one_hot",
     "public_rows",
+    "record_columns",
     "release",
     "release_record",
     "require_declared",
@@ -299,6 +300,36 @@ def numeric_bounds(rows: pd.DataFrame, spec: DatasetSpec,
     return out
 
 
+def record_columns(
+    spec: DatasetSpec,
+    protocol: str,
+    attributes: Sequence[str],
+    features: Sequence[str],
+    label: bool,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
+    *,
+    categorical: str = "adp",
+    numeric: str = "hybrid",
+    weights: Mapping[str, float] | None = None,
+) -> list[Any]:
+    """The columns of a whole record (:class:`fairldp.ldp.record.ColumnSpec`), in release
+    order: the sensitive ``attributes``, the ``features``, the label. Without ``bounds`` the
+    numeric ranges are placeholders ``[0, 1]`` (for budgets only: they do not depend on it)."""
+    from fairldp.ldp.record import ColumnSpec, with_weights
+
+    cat_names = {a.name for a in spec.categorical}
+    columns = [ColumnSpec(a, "categorical", protocol, k=spec.attribute(a).k) for a in attributes]
+    for f in features:
+        if f in cat_names:
+            columns.append(ColumnSpec(f, "categorical", categorical, k=spec.attribute(f).k))
+        else:
+            low, high = (0.0, 1.0) if bounds is None else bounds[f]
+            columns.append(ColumnSpec(f, "numeric", numeric, low=low, high=high))
+    if label:
+        columns.append(ColumnSpec(LABEL_COLUMN, "label", "rr", k=2))
+    return with_weights(columns, weights) if weights else columns
+
+
 def release_record(
     rows: pd.DataFrame,
     spec: DatasetSpec,
@@ -335,7 +366,7 @@ def release_record(
     the release stands in for), ``label``, ``encoding`` and ``record`` (per column its
     mechanism, budget and domain; :meth:`fairldp.ldp.record.PrivatizedRecord.ledger`).
     """
-    from fairldp.ldp.record import ColumnSpec, privatize_record, with_weights
+    from fairldp.ldp.record import privatize_record
 
     names, features, clear = list(attributes), list(features), list(clear)
     unknown = [a for a in names + clear if a not in spec.sensitive_names]
@@ -348,23 +379,16 @@ def release_record(
     if group is not None and group not in names:
         raise ValueError(f"the group attribute {group!r} is not among the released {names}")
     cat_names = {a.name for a in spec.categorical}
-    columns, values = [], {}
-    for a in names:
-        columns.append(ColumnSpec(a, "categorical", protocol, k=spec.attribute(a).k))
-        values[a] = _codes(rows, a)
-    for f in features:
-        if f in cat_names:
-            columns.append(ColumnSpec(f, "categorical", categorical, k=spec.attribute(f).k))
-            values[f] = _codes(rows, f)
+    columns = record_columns(spec, protocol, names, features, label, bounds,
+                             categorical=categorical, numeric=numeric, weights=weights)
+    values: dict[str, np.ndarray] = {}
+    for c in columns:
+        if c.kind == "label":
+            values[c.name] = rows[spec.target].to_numpy(np.int64)
+        elif c.name in cat_names or c.name in spec.sensitive_names:
+            values[c.name] = _codes(rows, c.name)
         else:
-            low, high = bounds[f]
-            columns.append(ColumnSpec(f, "numeric", numeric, low=low, high=high))
-            values[f] = rows[f].to_numpy(np.float64)
-    if label:
-        columns.append(ColumnSpec(LABEL_COLUMN, "label", "rr", k=2))
-        values[LABEL_COLUMN] = rows[spec.target].to_numpy(np.int64)
-    if weights:
-        columns = with_weights(columns, weights)
+            values[c.name] = rows[c.name].to_numpy(np.float64)
     rec = privatize_record(values, columns, epsilon, budget_split, seed=int(seed),
                            dataset=spec.name, sampled=sampled, part=part)  # fmt: skip
     blocks: dict[str, np.ndarray] = {}

@@ -295,6 +295,14 @@ def figure_caption(name):
     return study_caption(STUDY, name).replace("{", "{{").replace("}", "}}")
 
 
+def figure_ledgers(name):
+    """The budget ledgers of the study's whole-record privatizers, for a figure of kind
+    budget (fairldp.plan.Plan.budget_ledgers); nothing for other kinds."""
+    if STUDY.figures[name].figure.kind != "budget":
+        return {}
+    return {"ledgers": PLAN.budget_ledgers()}
+
+
 def figure_path(name, key, ext):
     return f"{R}/figures/{name}/{key}.{ext}"
 

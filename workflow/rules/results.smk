@@ -103,6 +103,7 @@ for _figure in STUDY.figures:
                 "study": STUDY.study,
                 "orders": PLAN.orders(),
                 "synthetic": STUDY.synthetic,
+                **figure_ledgers(_figure),
             },
         script:
             "../scripts/stage.py"

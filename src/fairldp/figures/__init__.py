@@ -38,7 +38,7 @@ __all__ = [
 
 
 def _load_builtin() -> None:
-    from fairldp.figures import levelling, lines, pareto, theory  # noqa: F401
+    from fairldp.figures import budget, levelling, lines, pareto, theory  # noqa: F401
 
 
 #: figure kind name -> class (a frozen dataclass; its fields are the parameters)
@@ -234,9 +234,16 @@ def _privatizer_text(study: Any, name: str) -> str:
     if not p.private:
         return f"{label('privatizer', name)} ({what} in the clear, ε = ∞)"
     parts = [f"{label('protocol', p.protocol)} on {what} of the training rows"]
-    if p.attributes != "group" and len(p.budget_splits) > 1:
+    if (p.attributes != "group" or p.record) and len(p.budget_splits) > 1:
         parts.append("budget split " + " or ".join(label("budget_split", b)
                                                     for b in p.budget_splits))  # fmt: skip
+    if p.record:
+        feats = {"all": "every feature"}.get(p.features if isinstance(p.features, str) else "",
+                                             None) or _join(list(p.features))  # fmt: skip
+        parts.append(f"with {feats} ({label('protocol', p.categorical)} if categorical, "
+                     f"{p.numeric} if numeric)"
+                     + (" and the label (randomized response)" if p.label != "public" else "")
+                     + f" in one record, encoded as {p.encoding}")  # fmt: skip
     parts.append("test rows released too" if p.test == "privatized" else "test rows clean")
     return f"{label('privatizer', name)} ({'; '.join(parts)})"
 
