@@ -416,3 +416,15 @@ def test_record_privatizer_mistakes_name_their_key(spec: dict, key: str, words: 
     with pytest.raises(ConfigError) as err:
         load_study(study(privatizers={"rec": spec}))
     assert key in str(err.value) and words in str(err.value)
+
+
+def test_membership_audit_needs_test_rows_released_like_training_rows() -> None:
+    ok = load_study(study(privatizers={"g": {"protocol": "grr", "test": "privatized"}},
+                          audits=["utility", "membership"]))  # fmt: skip
+    from fairldp.plan import Plan
+
+    jobs = Plan(ok).membership()
+    assert {c.privatizer for c, *_ in jobs} == {"g", "none"}  # the baseline is clean both ways
+    assert "membership" not in Plan(ok).audits("german", "logistic_regression")
+    with pytest.raises(ConfigError, match="releases the test rows clean"):
+        load_study(study(audits=["utility", "membership"]))

@@ -14,11 +14,21 @@ each produces rows of the metrics table with its name in the ``audit`` column.
 - ``intersectional_rates`` (predictions): the same per-group rates on the intersections of
   the TRUE values of every sensitive attribute of the dataset (e.g. ``sex=female, race=black``;
   the ``group`` column), whatever the study's group attribute;
+- ``attribute_recovery`` (predictions): how often the decoded group ``z`` of a released test
+  row is its TRUE group, overall and per group (the empirical attack success against the
+  randomiser; needs ``test: privatized``);
 - ``leakage`` (representation): how well an attacker recovers the TRUE group attribute from
   the representation, from every feature and from the numeric features alone
   (:func:`fairldp.repair.cross_fitted_leakage`): the representation's map is fitted on the
   training rows; the attacker is cross-fitted on the test rows (5 stratified folds: fitted on
-  four, scored on the fifth), so 0.5 AUC means no leakage.
+  four, scored on the fifth), so 0.5 AUC means no leakage;
+- ``membership`` (model): how well an attacker tells the model's training rows (members) from
+  held-out rows released the same way (non-members), from the model's loss on each
+  (:func:`fairldp.membership.membership_audit`, loss-threshold attack of Yeom et al. 2018,
+  threshold chosen on another half): ``membership_advantage`` (TPR - FPR) and
+  ``membership_auc``, overall and per TRUE group (Chang & Shokri, EuroS&P 2021). Its stage
+  (:func:`fairldp.stages.evaluate.membership`) refits the learner exactly and checks its test
+  scores against the learn stage's.
 
 A prediction audit maps the test predictions (columns ``y``, ``y_pred``, ``y_score``,
 ``a`` = true group, ``z`` = decoded group, ``a_joint`` = the true intersection of every
@@ -128,6 +138,33 @@ class FairnessPrivatized(PredictionAudit):
 
 
 @register
+class AttributeRecovery(PredictionAudit):
+    """How often the decoded group ``z`` of a test row's report is its TRUE group: the
+    empirical success of the attacker who decodes a report to its most likely value
+    (:func:`fairldp.fair.noise.decode`; the Bayes-optimal attack under a uniform prior,
+    :func:`fairldp.ldp.attack_success` gives its closed form), overall (``group`` empty) and
+    per true group (``P(z = a | A = a)``). Needs the test rows released (``test:
+    privatized``): with clean test rows ``z`` is the true group and the rate is 1."""
+
+    name = "attribute_recovery"
+    needs_groups = True
+
+    def table(
+        self, df: pd.DataFrame, by: Sequence[str], reference: object = None
+    ) -> pd.DataFrame:
+        hit = (df["z"].to_numpy() == df["a_code"].to_numpy()).astype(np.float64)
+        keys = [df[c] for c in by]
+        overall = pd.Series(hit).groupby(keys, sort=False, dropna=False).mean()
+        per = pd.Series(hit).groupby([*keys, df["a"].astype(str).rename("group")], sort=False,
+                                     dropna=False).mean()  # fmt: skip
+        overall.index = pd.MultiIndex.from_tuples(
+            [(*(k if isinstance(k, tuple) else (k,)), "") for k in overall.index],
+            names=[*by, "group"])  # fmt: skip
+        per.index = per.index.set_names([*by, "group"])
+        return pd.concat([overall, per]).rename("attribute_recovery").to_frame()
+
+
+@register
 class GroupRates(PredictionAudit):
     """Per-group rates on the TRUE group (index: ``by`` and ``group``)."""
 
@@ -192,3 +229,14 @@ class Leakage(RepresentationAudit):
             if not suffix:
                 out["leakage_baseline_accuracy"] = leak["baseline_accuracy"]
         return out
+
+
+@register
+class Membership(Audit):
+    """Membership inference against each learner (its own stage: it needs the model's scores
+    on the training rows, which the prediction files do not hold)."""
+
+    name = "membership"
+    scope = "model"
+    #: the metrics it writes
+    metrics = ("membership_advantage", "membership_auc")

@@ -843,6 +843,10 @@ def _check_combinations(study: Study) -> None:
                                     f"attributes: {spec.sensitive_names}")  # fmt: skip
                 if priv.record:
                     _check_record(p, priv, spec, names)
+                if "membership" in run.audits and priv.test != "privatized":
+                    raise _fail(f"{key}.audits", f"the audit 'membership' tells training rows "
+                                f"from held-out rows released the same way; privatizer {p!r} "
+                                "releases the test rows clean (set test: privatized)")
                 if len(names) == 1 and len(priv.budget_splits) > 1 and not priv.record:
                     raise _fail(f"privatizers.{p}.budget_splits", f"releases one attribute on "
                                 f"{ds}, so the budget splits {list(priv.budget_splits)} would "

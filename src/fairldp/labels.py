@@ -103,6 +103,8 @@ _AUDITS = {
     "fairness_true": "fairness on the true attribute",
     "fairness_privatized": "fairness on the privatized (decoded) attribute",
     "leakage": "attribute leakage",
+    "membership": "membership inference",
+    "attribute_recovery": "attack success on the released group",
 }
 #: tokens of identifiers written otherwise in a readable form
 _TOKENS = {

@@ -286,6 +286,16 @@ for _name, _label, _none in (
     METRICS.register(_name, Metric(_name, "leakage", _label, None, _none))
 
 
+# ----- membership inference: computed by fairldp.membership, registered for labels -----------
+
+for _name, _label, _none in (
+    ("membership_advantage", "Membership advantage (TPR - FPR)", 0.0),
+    ("membership_auc", "Membership-inference AUC", 0.5),
+    ("attribute_recovery", "Attack success on the released group", None),
+):
+    METRICS.register(_name, Metric(_name, "membership", _label, None, _none))
+
+
 def _names(kind: str) -> tuple[str, ...]:
     return tuple(n for n in METRICS.names() if METRICS.get(n).kind == kind)
 

@@ -55,10 +55,18 @@ PATHS = {
         "predictions/{dataset}/{privatizer}/eps{eps}/{representation}/{learner}/{block}.parquet"
     ),
     "leakage": "audits/leakage/{dataset}/{privatizer}/eps{eps}/{block}.parquet",
+    "membership": (
+        "audits/membership/{dataset}/{privatizer}/eps{eps}/{representation}/{learner}/"
+        "{block}.parquet"
+    ),
     "evaluated": "evaluated/{dataset}/{learner}/{block}.parquet",
     "metrics": "metrics.parquet",
     "figure": "figures/{figure}/{file}.{ext}",
 }
+
+
+#: audits with a stage of their own (not prediction audits of the evaluate stage)
+OWN_STAGE_AUDITS = ("leakage", "membership")
 
 
 def block_name(seed: int, size: int) -> str:
@@ -108,6 +116,7 @@ class Plan:
         self._variant_seeds: dict[tuple[Cell, str], set[int]] = defaultdict(set)
         self._learner_seeds: dict[tuple[Cell, str, str], set[int]] = defaultdict(set)
         self._leakage: dict[tuple[Cell, str], set[int]] = defaultdict(set)
+        self._membership: dict[tuple[Cell, str, str], set[int]] = defaultdict(set)
         self._audits: dict[tuple[str, str], set[str]] = defaultdict(set)
         self._artifacts: dict[tuple[Cell, str], Any] = {}  # (cell, artifact) -> representation
         for run in study.runs:
@@ -119,8 +128,10 @@ class Plan:
                         self._leakage[cell, v] |= set(run.seeds)
                     for n in run.learners:
                         self._learner_seeds[cell, v, n] |= set(run.seeds)
-                        self._audits[cell.dataset, n] |= {a for a in run.audits
-                                                          if a != "leakage"}  # fmt: skip
+                        if "membership" in run.audits:
+                            self._membership[cell, v, n] |= set(run.seeds)
+                        self._audits[cell.dataset, n] |= {a for a in run.audits if a not in
+                                                          OWN_STAGE_AUDITS}  # fmt: skip
 
     # ----- cells and artifacts --------------------------------------------------------------
 
@@ -209,6 +220,14 @@ class Plan:
             for b, s in self._blocks(seeds).items():
                 out[cell, b][a] = s
         return dict(out)
+
+    def membership(self) -> dict[tuple[Cell, str, str, str], tuple[int, ...]]:
+        """(cell, artifact, learner, block) -> seeds of the models audited for membership."""
+        per: dict[tuple[Cell, str, str], set[int]] = defaultdict(set)
+        for (cell, v, n), seeds in self._membership.items():
+            per[cell, self.artifact(cell, v), n] |= seeds
+        return {(c, a, n, b): s for (c, a, n), seeds in per.items()
+                for b, s in self._blocks(seeds).items()}  # fmt: skip
 
     def evaluate(self) -> dict[tuple[str, str, str], list[tuple[Cell, str]]]:
         """(dataset, learner, block) -> the (cell, artifact) predictions it evaluates."""
@@ -347,7 +366,8 @@ class Plan:
             "budget_split": [NON_PRIVATE, *dict.fromkeys([*BUDGET_SPLITS, *RECORD_SPLITS])],
             "representation": list(s.representations),
             "learner": list(s.learners),
-            "audit": ["utility", "fairness_true", "fairness_privatized", "leakage"],
+            "audit": ["utility", "fairness_true", "fairness_privatized", "leakage",
+                      "membership"],
         }
 
     def figure_files(self, figure: str) -> list[dict[str, str]]:

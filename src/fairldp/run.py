@@ -49,6 +49,7 @@ FAMILIES = {
     "learn": "train learners",
     "evaluate": "prediction audits",
     "leakage": "leakage audits",
+    "membership": "membership audits",
     "collect": "metrics table",
     "summary": "summary table",
     "provenance": "provenance",

@@ -84,6 +84,11 @@ def expected_artifacts(study: Study) -> Iterator[tuple[str, dict[str, Any]]]:
     for cell, b in plan.leakage():
         keys = {"dataset": cell.dataset, "privatizer": cell.privatizer, "epsilon": cell.eps}
         yield PATHS["leakage"].format(**cell.keys(), block=b), keys
+    for (cell, art, learner, b), _ in plan.membership().items():
+        keys = {"dataset": cell.dataset, "privatizer": cell.privatizer, "epsilon": cell.eps,
+                "learner": learner}  # fmt: skip
+        yield PATHS["membership"].format(**cell.keys(), representation=art, learner=learner,
+                                         block=b), keys  # fmt: skip
     for ds, learner, b in plan.evaluate():
         yield PATHS["evaluated"].format(dataset=ds, learner=learner, block=b), {
             "dataset": ds, "learner": learner}  # fmt: skip

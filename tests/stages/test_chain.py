@@ -355,3 +355,65 @@ def test_a_mislabelled_artifact_is_refused_naming_the_file(
     with pytest.raises(ValueError, match=rf"{re.escape(str(fake_rep))} was made for {key}="):
         learn("german", str(fake_rep), str(tmp_path / "p.parquet"), "g", "1", "naive", NAIVE,
               "lr", LR, SEEDS, public=pub(chain))  # fmt: skip
+
+
+def test_membership_audits_the_model_the_learn_stage_fitted(
+    chain: dict[str, Path], tmp_path: Path
+) -> None:
+    from fairldp.membership import membership_audit
+    from fairldp.rng import derive_int_seed
+    from fairldp.stages.evaluate import _true_groups, _truth, membership
+
+    out = tmp_path / "mem.parquet"
+    args = ("german", str(chain["release"]), str(chain["pred_identity_lr"]), str(chain["split"]))
+    kw = {"release": str(chain["release"]), "public": pub(chain)}
+    membership(*args, str(out), "g", "1", "identity", IDENTITY, "lr", LR, "sex", SEEDS, **kw)
+    t = read_parquet(out)
+    assert set(t["audit"]) == {"membership"} and set(t["group"]) == {"", "female", "male"}
+    assert set(t["metric"]) == {"membership_advantage", "membership_auc"}
+    assert len(t) == 2 * len(SEEDS) * 3 * 2  # budget splits x seeds x groups x metrics
+    # by hand for one block: the same refit, the same attack
+    truth = _truth(str(chain["split"]), "german", "sex", part=None).set_index(
+        ["part", "seed", "row_id"])  # fmt: skip
+    block = next(iter_features(str(chain["release"]), "german", IDENTITY, SEEDS,
+                               {"privatizer": "g", "epsilon": "1"}, str(chain["release"]),
+                               public=pub(chain)))  # fmt: skip
+    score, _, train_score = fit_predict(block, "german", LR, train_scores=True)
+    ref = membership_audit(block.y_train, train_score, block.y_test, score,
+                           _true_groups(truth, "train", block.seed, block.train_ids),
+                           _true_groups(truth, "test", block.seed, block.test_ids),
+                           seed=derive_int_seed(block.seed, "membership"), n_boot=0)  # fmt: skip
+    got = t[(t["budget_split"] == block.budget_split) & (t["seed"] == block.seed)]
+    np.testing.assert_allclose(got["value"].to_numpy(), ref["value"].to_numpy())
+    # a prediction file of another model is refused: the audited model must be the evaluated one
+    preds = read_parquet(chain["pred_identity_lr"])
+    meta = preds.attrs["fairldp"]
+    preds["y_score"] = preds["y_score"] * np.float32(0.99)
+    write_parquet(preds, tmp_path / "other.parquet", meta=meta)
+    with pytest.raises(ValueError, match="test scores differ"):
+        membership("german", str(chain["release"]), str(tmp_path / "other.parquet"),
+                   str(chain["split"]), str(tmp_path / "x.parquet"), "g", "1", "identity",
+                   IDENTITY, "lr", LR, "sex", SEEDS, **kw)  # fmt: skip
+    # collect lists the audit with the learner's rows
+    metrics = tmp_path / "metrics.parquet"
+    aliases = [{"dataset": "german", "privatizer": "g", "epsilon": "1", "artifact": "identity",
+                "representation": "identity", "kind": "identity"}]  # fmt: skip
+    collect([str(chain["eval_lr"])], [], str(metrics), "t", {"german": "sex"}, aliases,
+            {"lr": LR}, {"g": "grr"}, membership=[str(out)])  # fmt: skip
+    m = read_parquet(metrics)
+    assert (m[m["audit"] == "membership"]["learner"] == "lr").all()
+    assert m["metric"].isin(["membership_advantage", "membership_auc"]).sum() == len(t)
+
+
+def test_attribute_recovery_is_grr_keep_probability(chain: dict[str, Path], tmp_path: Path) -> None:
+    """The decoded group of a GRR report is the true group with probability e^0.5 / (e^0.5 + 1)
+    = 0.622 per row (k = 2; eps = 1 split over sex and age_group, both k = 2, so 0.5 each in
+    both splits): every (split, seed) of 300 test rows within 4 SE (0.11)."""
+    out = tmp_path / "eval.parquet"
+    evaluate("german", [str(chain["pred_identity_lr"])], str(chain["split"]), str(out), "lr",
+             "sex", ["attribute_recovery"])  # fmt: skip
+    t = read_parquet(out)
+    p = math.exp(0.5) / (math.exp(0.5) + 1)
+    overall = t[t["group"] == ""]
+    assert len(overall) == 2 * len(SEEDS) and set(t["group"]) == {"", "female", "male"}
+    assert (abs(overall["value"] - p) < 4 * math.sqrt(p * (1 - p) / 300)).all()

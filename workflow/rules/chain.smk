@@ -1,8 +1,9 @@
 # The chain of one (dataset, privatizer, epsilon) cell and seed block: publish (the public rows
 # of a split block, shared by every release drawn from it), privatize (the privacy boundary),
 # represent (fitted representations only; stateless ones are applied where they are read),
-# learn (one job per representation and learner), and the leakage audit of the cell's
-# representations. Budget splits, the block's seeds and repair amounts loop inside a job.
+# learn (one job per representation and learner), the leakage audit of the cell's
+# representations and the membership audit of its models. Budget splits, the block's seeds and
+# repair amounts loop inside a job.
 
 
 rule publish:
@@ -161,5 +162,51 @@ rule leakage:
         eps=lambda w: w.eps,
         attribute=lambda w: STUDY.group(w.dataset),
         artifacts=leakage_artifacts,
+    script:
+        "../scripts/stage.py"
+
+
+rule membership:
+    input:
+        features=learn_input,
+        predictions=path("predictions"),
+        release=path("privatized"),
+        public=path("public"),
+        split=split_of,
+    output:
+        out=path("membership"),
+    log:
+        f"{R}/logs/membership/{{dataset}}/{{privatizer}}/eps{{eps}}/{{representation}}/{{learner}}/{{block}}.log",
+    benchmark:
+        f"{R}/benchmarks/membership/{{dataset}}/{{privatizer}}/eps{{eps}}/{{representation}}/{{learner}}/{{block}}.tsv"
+    group:
+        "cell"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=lambda w, attempt: 2500 * attempt,
+        runtime=30,
+        cpus_per_task=1,
+    params:
+        code=CODE["membership"],
+        plugins=PLUGINS,
+        dataset=lambda w: w.dataset,
+        privatizer=lambda w: w.privatizer,
+        eps=lambda w: w.eps,
+        representation_name=lambda w: w.representation,
+        representation=lambda w: PLAN.representation_params(cell(w), w.representation),
+        learner_name=lambda w: w.learner,
+        learner=lambda w: PLAN.learner_params(w.learner),
+        attribute=lambda w: STUDY.group(w.dataset),
+        seeds=lambda w: seeds_of(
+            MEMBERSHIP,
+            w.dataset,
+            w.privatizer,
+            w.eps,
+            w.representation,
+            w.learner,
+            w.block,
+        ),
     script:
         "../scripts/stage.py"

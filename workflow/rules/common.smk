@@ -119,6 +119,10 @@ LEARN = {
 LEAKAGE = {
     (c.dataset, c.privatizer, c.eps, b): arts for (c, b), arts in PLAN.leakage().items()
 }
+MEMBERSHIP = {
+    (c.dataset, c.privatizer, c.eps, a, n, b): s
+    for (c, a, n, b), s in PLAN.membership().items()
+}
 EVALUATE = PLAN.evaluate()
 
 
@@ -161,6 +165,7 @@ CODE = {
         "represent",
         "learn",
         "leakage",
+        "membership",
         "evaluate",
         "collect",
         "figures",
@@ -373,6 +378,21 @@ def leakage_files():
     return [
         path("leakage", dataset=ds, privatizer=p, eps=e, block=b)
         for ds, p, e, b in LEAKAGE
+    ]
+
+
+def membership_files():
+    return [
+        path(
+            "membership",
+            dataset=ds,
+            privatizer=p,
+            eps=e,
+            representation=a,
+            learner=n,
+            block=b,
+        )
+        for ds, p, e, a, n, b in MEMBERSHIP
     ]
 
 

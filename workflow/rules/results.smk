@@ -37,6 +37,7 @@ rule collect:
     input:
         evaluated=evaluated_files(),
         leakage=leakage_files(),
+        membership=membership_files(),
     output:
         out=f"{R}/metrics.parquet",
     log:

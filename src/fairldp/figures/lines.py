@@ -68,7 +68,7 @@ def scale(metric: str) -> Any:
 
 #: the range of the values of each kind of metric (y ranges never extend beyond it)
 BOUNDS = {"utility": (0.0, 1.0), "fairness": (0.0, 1.0), "leakage": (0.0, 1.0),
-          "signed": (-1.0, 1.0)}  # fmt: skip
+          "signed": (-1.0, 1.0), "membership": (-1.0, 1.0)}  # fmt: skip
 
 
 def _bounds(metrics: Sequence[str]) -> tuple[float, float]:

@@ -19,6 +19,7 @@ privatize      :func:`~fairldp.stages.privatize.privatize`  :mod:`fairldp.stages
 represent      :func:`~fairldp.stages.represent.represent`  :mod:`fairldp.stages.represent`
 learn          :func:`~fairldp.stages.learn.learn`          :mod:`fairldp.stages.learn`
 leakage        :func:`~fairldp.stages.evaluate.leakage`     :mod:`fairldp.stages.evaluate`
+membership     :func:`~fairldp.stages.evaluate.membership`
 evaluate       :func:`~fairldp.stages.evaluate.evaluate`
 collect        :func:`~fairldp.stages.evaluate.collect`
 figures        :func:`~fairldp.stages.report.figures`       :mod:`fairldp.stages.report`
@@ -54,6 +55,7 @@ STAGES = {
     "represent": "fairldp.stages.represent:represent",
     "learn": "fairldp.stages.learn:learn",
     "leakage": "fairldp.stages.evaluate:leakage",
+    "membership": "fairldp.stages.evaluate:membership",
     "evaluate": "fairldp.stages.evaluate:evaluate",
     "collect": "fairldp.stages.evaluate:collect",
     "figures": "fairldp.stages.report:figures",

@@ -39,7 +39,7 @@ from fairldp.rng import derive_int_seed
 from fairldp.runlog import log, timed
 from fairldp.stages.represent import iter_features
 
-__all__ = ["METRICS_COLUMNS", "collect", "evaluate", "leakage"]
+__all__ = ["METRICS_COLUMNS", "collect", "evaluate", "leakage", "membership"]
 
 #: the columns of metrics.parquet, in order
 METRICS_COLUMNS = [
@@ -167,6 +167,8 @@ def evaluate(
             df["z"] = -1
         df["z"] = df["z"].fillna(-1).astype(np.int16)
         spec = get_dataset(dataset)
+        domain = [str(v) for v in spec.attribute(attribute).domain]
+        df["a_code"] = pd.Categorical(df["a"].astype(str), categories=domain).codes
         reference = spec.reference if attribute == spec.protected else None
         rows = []
         for name in audits:
@@ -230,6 +232,72 @@ def leakage(
                  len(artifacts), dataset, privatizer, eps, len(rows) // 5, len(done))
 
 
+def membership(
+    dataset: str,
+    features: str,
+    predictions: str,
+    split: str,
+    out: str,
+    privatizer: str,
+    eps: str,
+    representation_name: str,
+    representation: Mapping[str, Any],
+    learner_name: str,
+    learner: Mapping[str, Any],
+    attribute: str,
+    seeds: list[int],
+    release: str | None = None,
+    *,
+    public: str,
+) -> None:
+    """The membership-inference audit of one learner on one cell
+    (:func:`fairldp.membership.membership_audit`, loss-threshold attack, held-out advantage):
+    members are the training rows, non-members the held-out test rows, released the same way
+    (the study checks ``test: privatized`` or no privatization), each with the label as
+    released; results overall and per TRUE group. The model is refitted exactly as the learn
+    stage fitted it (same features, seed and code) and its test scores are checked equal to
+    ``predictions``: the audited model is the evaluated one. Writes the evaluated columns
+    (``KEYS``, ``audit``, ``group``, ``metric``, ``value``) with ``dataset`` and ``learner`` in
+    the metadata. Random stream of the attack's halves: ``(seed, "membership")``."""
+    from fairldp.membership import membership_audit
+    from fairldp.stages.learn import fit_predict
+
+    with timed("membership"):
+        truth = _truth(split, dataset, attribute, part=None)
+        truth = truth.set_index(["part", "seed", "row_id"])
+        preds = read_parquet(predictions)
+        if preds.attrs["fairldp"].get("learner") != learner_name:
+            raise ValueError(f"{predictions} holds predictions of another learner")
+        amount = preds["amount"].fillna(_NO_AMOUNT).to_numpy()
+        made_for = {"privatizer": privatizer, "epsilon": eps}
+        rows = []
+        for block in iter_features(features, dataset, representation, seeds, made_for,
+                                   release, public=public):  # fmt: skip
+            score, _, train_score = fit_predict(block, dataset, learner, train_scores=True)
+            am = _NO_AMOUNT if block.amount is None else block.amount
+            sel = ((preds["budget_split"].to_numpy() == block.budget_split)
+                   & (preds["seed"].to_numpy() == block.seed) & (amount == am))  # fmt: skip
+            if not np.array_equal(preds["y_score"].to_numpy()[sel], score.astype(np.float32)):
+                raise ValueError(f"{predictions}: the refitted model's test scores differ from "
+                                 f"the learn stage's (seed {block.seed}, {block.budget_split}): "
+                                 "the learner is not deterministic; rebuild the predictions")
+            table = membership_audit(
+                block.y_train.astype(np.int64), train_score, block.y_test.astype(np.int64),
+                score, _true_groups(truth, "train", block.seed, block.train_ids),
+                _true_groups(truth, "test", block.seed, block.test_ids),
+                seed=derive_int_seed(block.seed, "membership"), n_boot=0,
+            )  # fmt: skip
+            key = {"privatizer": privatizer, "epsilon": eps, "artifact": representation_name,
+                   "budget_split": block.budget_split, "seed": block.seed,
+                   "amount": np.nan if block.amount is None else block.amount}
+            rows += [{**key, "audit": "membership", "group": str(r.group), "metric": r.metric,
+                      "value": float(r.value)} for r in table.itertuples()]  # fmt: skip
+        write_parquet(pd.DataFrame(rows), out, meta={"dataset": dataset, "learner": learner_name,
+                                                     "privatizer": privatizer, "epsilon": eps})
+        log.info("membership audit of %s on %s/%s/eps%s: %d rows", learner_name, dataset,
+                 privatizer, eps, len(rows))  # fmt: skip
+
+
 def _true_groups(truth: pd.DataFrame, part: str, seed: int, ids: np.ndarray) -> np.ndarray:
     """The true group of rows ``ids`` of one part and seed (in that order)."""
     index = pd.MultiIndex.from_arrays([np.full(ids.size, part), np.full(ids.size, seed,
@@ -259,16 +327,18 @@ def collect(
     learners: Mapping[str, Mapping[str, Any]],
     protocols: Mapping[str, str],
     bias_rates: Mapping[str, float] | None = None,
+    membership: Sequence[str] = (),
 ) -> None:
     """The tidy metrics table of the study: every evaluated and leakage file, each artifact's
-    rows listed under every representation name that reads it. ``bias_rates``: the label-bias
+    rows listed under every representation name that reads it (``membership``: the membership
+    audit files, read like the evaluated ones). ``bias_rates``: the label-bias
     rate of each dataset key (a sweep's ``{dataset}@{rate}`` is listed as ``dataset`` with
     its ``bias_rate``); NaN for keys it does not name."""
     from fairldp.datasets import base_name
 
     with timed("collect"):
         parts = []
-        for path in evaluated:
+        for path in [*evaluated, *membership]:
             df = read_parquet(path)
             meta = df.attrs["fairldp"]
             parts.append(df.assign(dataset=meta["dataset"], learner=meta["learner"]))

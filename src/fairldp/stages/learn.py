@@ -45,14 +45,15 @@ def test_rows_digest(seeds: list[int], ids: dict[int, np.ndarray]) -> str:
 
 
 def fit_predict(
-    block: Block, dataset: str, learner: Mapping[str, Any]
-) -> tuple[np.ndarray, np.ndarray]:
+    block: Block, dataset: str, learner: Mapping[str, Any], *, train_scores: bool = False
+) -> tuple[np.ndarray, ...]:
     """Scores P(Y=1) and predictions of the block's test rows from ``learner`` (``model``,
     ``method``, ``params``) fitted on its training rows. A plain model predicts ``score >=
     0.5``; a fair method predicts with its own ``predict`` (post-processing methods randomize
     between thresholds: their prediction is not the thresholded score). Random state:
     ``derive_int_seed(seed, "model", dataset, model)`` for a plain model (the stream of earlier
-    versions), with the method's name appended for a fair method."""
+    versions), with the method's name appended for a fair method. ``train_scores``: also
+    return the scores of the training rows (the membership audit's members), third."""
     from fairldp.models import make_model
 
     model, method, params = learner["model"], learner["method"], dict(learner["params"])
@@ -62,7 +63,8 @@ def fit_predict(
         est = make_model(model, derive_int_seed(block.seed, "model", dataset, model), **params)
         est.fit(x_tr, block.y_train)
         score = est.predict_proba(x_te)[:, 1]
-        return score, (score >= 0.5).astype(np.int8)
+        out = (score, (score >= 0.5).astype(np.int8))
+        return (*out, est.predict_proba(x_tr)[:, 1]) if train_scores else out
     from fairldp.fair import METHODS
     from fairldp.fair.methods import make_method
 
@@ -82,7 +84,11 @@ def fit_predict(
                                                            method), **params)  # fmt: skip
     est.fit(x_tr, block.y_train.astype(np.int64), sensitive_features=z_tr)
     score = np.asarray(est.predict_proba(x_te, sensitive_features=z_te)[:, 1], dtype=np.float64)
-    return score, np.asarray(est.predict(x_te, sensitive_features=z_te), dtype=np.int8)
+    out = (score, np.asarray(est.predict(x_te, sensitive_features=z_te), dtype=np.int8))
+    if not train_scores:
+        return out
+    return (*out, np.asarray(est.predict_proba(x_tr, sensitive_features=z_tr)[:, 1],
+                             dtype=np.float64))  # fmt: skip
 
 
 def learn(

@@ -148,6 +148,9 @@ class Block:
     groups: Groups | None
     group_reports: list[str]
     numeric: list[str]
+    #: the label of the test rows as released (the public one, or the privatized one of a
+    #: whole record with ``test: privatized``): the membership audit's non-members
+    y_test: np.ndarray | None = None
 
     def noise_model(self) -> Any:
         """The group's channel for corrected methods (identity without privatization)."""
@@ -348,4 +351,5 @@ def _block(budget_split: str, seed: int, amount: float | None, train: pd.DataFra
     return Block(budget_split, seed, amount, train, test, part["train"]["y"].to_numpy(),
                  part["train"]["row_id"].to_numpy(np.int32),
                  part["test"]["row_id"].to_numpy(np.int32), groups,
-                 [c for c in group_reports if c in train.columns], numeric)  # fmt: skip
+                 [c for c in group_reports if c in train.columns], numeric,
+                 part["test"]["y"].to_numpy())  # fmt: skip
