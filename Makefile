@@ -15,6 +15,7 @@ TEST_STAMP = $(VENV)/.fairldp-test-installed
 
 # a study needs the package and Snakemake (extra "workflow"); the tests need the test extras
 # and the clinical tables (extra "clinical": GPL-3.0 packages, read at run time, never vendored)
+# and DP-SGD (extra "dpsgd": PyTorch, a CPU wheel, and Opacus)
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "fairldp needs Python >= 3.11, found " + sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +24,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	@touch $@
 
 $(TEST_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[test,clinical]"
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[test,clinical,dpsgd]"
 	@touch $@
 
 # fairldp.run: the study checked before Snakemake loads it (Snakemake runs YTE templates as it

@@ -83,10 +83,11 @@ def test_builtin_registries_are_populated() -> None:
 
     assert {"adult", "german", "compas", "synthetic_joint"} <= set(REGISTRY)
     assert list(PROTOCOLS) == ["grr", "sue", "oue", "blh", "olh", "ss", "the", "she", "adp"]
-    assert list(MODELS) == ["lightgbm", "logistic_regression", "cell_bayes"]
+    assert list(MODELS) == ["lightgbm", "logistic_regression", "dpsgd", "cell_bayes"]
     assert len(METHODS) == 27
     assert list(REPRESENTATIONS) == ["identity", "lfr", "quantile", "ot", "correlation_remover"]
-    assert list(AUDITS) == ["utility", "fairness_true", "fairness_privatized", "group_rates",
-                            "intersectional_rates", "leakage"]
+    assert list(AUDITS) == ["utility", "fairness_true", "fairness_privatized",
+                            "attribute_recovery", "group_rates", "intersectional_rates",
+                            "leakage", "membership"]
     assert "equalized_odds_difference" in METRICS
     assert set(FIGURE_KINDS) == {"budget", "levelling", "lines", "pareto", "theory"}  # import order

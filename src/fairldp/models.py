@@ -49,6 +49,15 @@ def logistic_regression(random_state: int, **params: Any) -> Any:
     )
 
 
+@MODELS.register("dpsgd")
+def dpsgd(random_state: int, **params: Any) -> Any:
+    """Logistic regression (or an MLP: ``hidden``) trained with DP-SGD at ``epsilon`` (central
+    DP of the model; :class:`fairldp.dpsgd.DPSGDClassifier`, Opacus; the extra ``dpsgd``)."""
+    from fairldp.dpsgd import DPSGDClassifier
+
+    return DPSGDClassifier(random_state=random_state, **params)
+
+
 def _cell_bayes_class() -> type:
     """Build :class:`CellBayes` (scikit-learn is imported on first use, not when the DAG build
     imports this module to check model names)."""
