@@ -64,7 +64,8 @@ _BUDGET_SPLITS = {
     "uniform": "uniform split",
     "k_based": "k-based split",
     "combined": "combined (product domain)",
-    "sampling": "sampling (one attribute per user)",
+    "weighted": "weighted split",
+    "sampling": "sampling (each user reports a sample of the attributes)",
 }
 _MODELS = {"lightgbm": "LightGBM", "logistic_regression": "logistic regression",
            "cell_bayes": "cell Bayes classifier"}  # fmt: skip
