@@ -212,6 +212,8 @@ def label(axis: str, value: Any = None) -> str:
         return f"label bias {float(value):g}"
     if axis == "seed":
         return f"seed {value}"
+    if axis == "group" and str(value) == "":
+        return "all groups"
     text = str(value)
     if text == "none" and axis in ("privatizer", "protocol", "budget_split"):
         return NON_PRIVATE

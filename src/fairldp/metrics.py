@@ -289,8 +289,8 @@ for _name, _label, _none in (
 # ----- membership inference: computed by fairldp.membership, registered for labels -----------
 
 for _name, _label, _none in (
-    ("membership_advantage", "Membership advantage (TPR - FPR)", 0.0),
-    ("membership_auc", "Membership-inference AUC", 0.5),
+    ("membership_advantage", "Membership advantage (TPR - FPR)", None),
+    ("membership_auc", "Membership-inference AUC", None),
     ("attribute_recovery", "Attack success on the released group", None),
 ):
     METRICS.register(_name, Metric(_name, "membership", _label, None, _none))
