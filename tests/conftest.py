@@ -1,7 +1,11 @@
-"""Shared fixtures: repository paths."""
+"""Shared fixtures: repository paths, and one run of the test study shared by the end-to-end
+tests (tests/test_workflow.py, tests/test_report_browser.py)."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,3 +21,20 @@ def repo() -> Path:
 @pytest.fixture(scope="session")
 def raw_dir() -> Path:
     return REPO / "data" / "raw"
+
+
+@pytest.fixture(scope="session")
+def test_study_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(working folder, study file) of one uninterrupted run of config/studies/test.yaml (the
+    file as is: the figures' order) on 2 cores, once per session. Read it, never change it: a
+    test that runs more in it works on a copy (``shutil.copytree(..., symlinks=True)``; a
+    copied folder reruns nothing)."""
+    work = tmp_path_factory.mktemp("test_study") / "work"
+    work.mkdir()
+    cfg = work / "study.yaml"
+    shutil.copy(REPO / "config" / "studies" / "test.yaml", cfg)
+    cmd = [str(Path(sys.executable).parent / "snakemake"), "-s", str(REPO / "Snakefile"),
+           "--directory", str(work), "--configfile", str(cfg), "--cores", "2"]  # fmt: skip
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
+    assert res.returncode == 0, (res.stdout + res.stderr)[-4000:]
+    return work, cfg

@@ -74,22 +74,24 @@ def data_of(item: dict[str, str]) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def built(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path, Path]:
-    """(browser, working folder, report.html) of the test study."""
+def built(repo: Path, request: pytest.FixtureRequest,
+          tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path, Path]:  # fmt: skip
+    """(browser, working folder, report.html) of the test study: a copy of the session's run of
+    config/studies/test.yaml as is (the figures' order; tests/conftest.py) and its report."""
     browser = find_browser()
     if browser is None:
         firefox = " (Firefox is installed but has no DOM dump)" if shutil.which("firefox") else ""
         pytest.skip(f"no Chromium-family browser found on PATH{firefox}: looked for "
                     f"{', '.join(BROWSERS)}; Debian: apt-get install chromium")  # fmt: skip
-    work = tmp_path_factory.mktemp("report")
+    run, _ = request.getfixturevalue("test_study_run")  # run only when a browser can show it
+    work = tmp_path_factory.mktemp("report") / "work"
+    shutil.copytree(run, work, symlinks=True)
     cfg = work / "study.yaml"
-    shutil.copy(repo / "config" / "studies" / "test.yaml", cfg)  # as is: the figures' order
     report = work / "results" / "test" / "report.html"
-    for extra in ((), ("--report", str(report))):
-        cmd = [SNAKEMAKE, "-s", str(repo / "Snakefile"), "--directory", str(work),
-               "--configfile", str(cfg), "--cores", "2", *extra]  # fmt: skip
-        res = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
-        assert res.returncode == 0, (res.stdout + res.stderr)[-4000:]
+    cmd = [SNAKEMAKE, "-s", str(repo / "Snakefile"), "--directory", str(work),
+           "--configfile", str(cfg), "--cores", "2", "--report", str(report)]  # fmt: skip
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
+    assert res.returncode == 0, (res.stdout + res.stderr)[-4000:]
     return browser, work, report
 
 

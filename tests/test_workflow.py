@@ -41,7 +41,8 @@ def test_config(repo: Path, workdir: Path, **change: Any) -> Path:
     cfg = yaml.safe_load((repo / "config" / "studies" / "test.yaml").read_text())
     cfg.update(copy.deepcopy(change))
     path = workdir / "study.yaml"
-    path.write_text(yaml.safe_dump(cfg))
+    # keys in the file's order: the order of figures and variants is in some jobs' params
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
     return path
 
 
@@ -66,12 +67,14 @@ def mtimes(root: Path) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def first_run(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def first_run(test_study_run: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+              ) -> tuple[Path, Path]:  # fmt: skip
+    """(working folder, study file) of the test study run on 2 cores: a copy of the session's
+    run (tests/conftest.py), which the tests of this module may change (a new epsilon, the
+    report)."""
     work = tmp_path_factory.mktemp("study") / "work"
-    work.mkdir()
-    cfg = test_config(repo, work)
-    run_snakemake(repo, work, cfg)
-    return work, cfg
+    shutil.copytree(test_study_run[0], work, symlinks=True)
+    return work, work / "study.yaml"
 
 
 def test_outputs_and_schemas(first_run: tuple[Path, Path]) -> None:
@@ -233,15 +236,39 @@ def test_new_epsilon_runs_only_its_jobs(repo: Path, first_run: tuple[Path, Path]
     assert sorted(metrics["epsilon"].unique()) == [1.0, 2.0, 4.0, float("inf")]
 
 
-def test_two_runs_give_identical_metrics(repo: Path, first_run: tuple[Path, Path],
+#: what the second run of test_two_runs_give_identical_metrics builds (paths under the results
+#: folder): a job of every stage that computes numbers, on GRR, OUE and the group-only OUE, with
+#: LightGBM, logistic regression (on the release and on quantile repair) and the fair methods
+SECOND_RUN = ("privatized/german/oue_group/eps1/", "represented/german/oue_group/eps1/",
+              "predictions/german/oue_group/eps1/", "audits/leakage/german/oue_group/eps1/",
+              "predictions/german/grr/eps1/", "evaluated/german/lightgbm/")  # fmt: skip
+
+
+def test_two_runs_give_identical_metrics(repo: Path, test_study_run: tuple[Path, Path],
                                          tmp_path: Path) -> None:  # fmt: skip
-    """Same study, same numbers, whatever the core count (first run: 2 cores; this one: 1)."""
-    work, _ = first_run
-    run_snakemake(repo, tmp_path, test_config(repo, tmp_path), cores=1)
-    a = pd.read_parquet(work / "results" / "test" / "metrics.parquet")
-    a = a[a["epsilon"] != 2.0].reset_index(drop=True)  # an earlier test added eps = 2
-    b = pd.read_parquet(tmp_path / "results" / "test" / "metrics.parquet")
-    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    """Same study, same numbers, whatever the core count and the folder: another folder on 1
+    core (the session's run: 2 cores) builds a part of the study (:data:`SECOND_RUN`, with what
+    it needs: prepared data, split, public rows, releases of GRR, OUE and the baseline, every
+    LightGBM prediction) and every table it writes equals the first run's, exactly: releases,
+    repaired features, predictions, the leakage audit and the evaluated metrics."""
+    ref, cfg = test_study_run
+    res = ref / "results" / "test"
+    targets = sorted(str(p.relative_to(ref)) for p in res.rglob("*.parquet")
+                     if str(p.relative_to(res)).startswith(SECOND_RUN))  # fmt: skip
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(cfg, work / "study.yaml")
+    run_snakemake(repo, work, work / "study.yaml", *targets, cores=1)
+    built = sorted(str(p.relative_to(work)) for p in work.rglob("*.parquet"))
+    assert set(targets) <= set(built)
+    stages = {Path(p).parts[2] for p in built if p.startswith("results/")}
+    assert {"splits", "public", "privatized", "represented", "predictions", "audits",
+            "evaluated"} <= stages, stages  # fmt: skip
+    learners = {Path(p).parts[-2] for p in built if "/predictions/" in p}
+    assert {"lightgbm", "logistic_regression", "corrected_postproc_eo"} <= learners, learners
+    for p in built:
+        pd.testing.assert_frame_equal(pd.read_parquet(work / p), pd.read_parquet(ref / p),
+                                      check_exact=True, obj=p)  # fmt: skip
 
 
 @pytest.mark.parametrize("study", sorted(p.stem for p in (Path(__file__).parents[1] / "config"
@@ -359,11 +386,14 @@ def test_numbers_of_the_three_earlier_study_families_are_kept(first_run: tuple[P
 
 
 def test_hard_kill_then_the_same_command_recovers(
-    repo: Path, first_run: tuple[Path, Path], tmp_path: Path
+    repo: Path, test_study_run: tuple[Path, Path], tmp_path: Path
 ) -> None:
     """SIGKILL Snakemake mid-run (stale lock, incomplete outputs, temporary files of killed
     writes), then the command of ``make reproduce`` (:mod:`fairldp.run`: unlock when no
-    Snakemake runs, then the run with ``--rerun-incomplete``). Same metrics as an uninterrupted run, no file left over."""
+    Snakemake runs, then the run with ``--rerun-incomplete``). The study: the budget-split run
+    of the test study at epsilon 1 (GRR, OUE and the baseline; LightGBM and logistic
+    regression: 6 trainings), killed after 3 trainings. Same metrics as the
+    uninterrupted run of the test study, no file left over."""
     import signal
     import time
 
@@ -372,7 +402,16 @@ def test_hard_kill_then_the_same_command_recovers(
     assert "fairldp.run" in (repo / "Makefile").read_text()
     work = tmp_path / "work"
     work.mkdir()
-    cfg = test_config(repo, work)
+    study = yaml.safe_load((repo / "config" / "studies" / "test.yaml").read_text())
+    run = study["runs"][0]
+    assert run["name"] == "budget_splits"
+    cfg = test_config(repo, work, epsilons=[1], runs=[run],
+                      privatizers={p: study["privatizers"][p] for p in run["privatizers"]},
+                      representations={r: study["representations"][r]
+                                       for r in run["representations"]},
+                      learners={n: study["learners"][n] for n in run["learners"]},
+                      figures={n: f for n, f in study["figures"].items()
+                               if f["runs"] == [run["name"]]})  # fmt: skip
     cmd = [SNAKEMAKE, "-s", str(repo / "Snakefile"), "--directory", str(work),
            "--configfile", str(cfg), "--cores", "2"]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -390,11 +429,14 @@ def test_hard_kill_then_the_same_command_recovers(
     assert run_study(["--snakefile", str(repo / "Snakefile"), "--directory", str(work),
                       "--configfile", str(cfg), "--no-report"]) == 0  # fmt: skip
     got = pd.read_parquet(work / "results" / "test" / "metrics.parquet")
-    ref = pd.read_parquet(first_run[0] / "results" / "test" / "metrics.parquet")
-    ref = ref[ref["epsilon"] != 2.0]  # an earlier test added eps = 2 to the first run's folder
+    ref = pd.read_parquet(test_study_run[0] / "results" / "test" / "metrics.parquet")
+    ref = ref[ref["privatizer"].isin(["none", *run["privatizers"]])  # the same cells
+              & ref["epsilon"].isin([1.0, float("inf")])
+              & ref["representation"].isin(run["representations"])
+              & ref["learner"].isin(run["learners"])]  # fmt: skip
     keys = [c for c in METRICS_COLUMNS if c != "value"]
     m = ref.merge(got, on=keys, how="outer", suffixes=("_ref", ""), indicator=True)
-    assert (m["_merge"] == "both").all()
+    assert len(ref) and (m["_merge"] == "both").all()
     assert (m["value"].isna() == m["value_ref"].isna()).all()
     assert ((m["value"] - m["value_ref"]).abs().fillna(0) < 1e-12).all()
     assert not list(work.rglob("*.tmp")), "temporary files of killed writes were left"
