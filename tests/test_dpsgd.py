@@ -46,9 +46,10 @@ def test_accountant_epsilon_meets_the_target_and_noise_falls_with_it(data) -> No
 
 def test_same_seed_same_model(data) -> None:
     X, y, Xt, _ = data
-    a = make_model("dpsgd", 3, epsilon=2.0, epochs=2).fit(X, y).predict_proba(Xt)
-    b = make_model("dpsgd", 3, epsilon=2.0, epochs=2).fit(X, y).predict_proba(Xt)
-    c = make_model("dpsgd", 4, epsilon=2.0, epochs=2).fit(X, y).predict_proba(Xt)
+    # epsilon 1, 2 epochs, 5000 rows: the noise calibration of the test above, cached
+    a = make_model("dpsgd", 3, epsilon=1.0, epochs=2).fit(X, y).predict_proba(Xt)
+    b = make_model("dpsgd", 3, epsilon=1.0, epochs=2).fit(X, y).predict_proba(Xt)
+    c = make_model("dpsgd", 4, epsilon=1.0, epochs=2).fit(X, y).predict_proba(Xt)
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
 
@@ -63,9 +64,9 @@ def test_without_noise_it_is_logistic_regression(data) -> None:
     ref = (LogisticRegression().fit(X, y).predict(Xt) == yt).mean()
     clean = DPSGDClassifier(epsilon=math.inf).fit(X, y)
     assert abs((clean.predict(Xt) == yt).mean() - ref) < 0.02
-    noisy = DPSGDClassifier(epsilon=0.5, epochs=2).fit(X, y)
+    noisy = DPSGDClassifier(epsilon=1.0, epochs=2).fit(X, y)
     assert np.abs(noisy.predict_proba(Xt) - clean.predict_proba(Xt)).max() > 0.01
-    assert noisy.noise_multiplier_ > 1 and clean.noise_multiplier_ == 0
+    assert noisy.noise_multiplier_ > 0.5 and clean.noise_multiplier_ == 0
 
 
 def test_bad_parameters_say_what_is_wrong(data) -> None:

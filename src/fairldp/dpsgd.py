@@ -135,6 +135,8 @@ class DPSGDClassifier(ClassifierMixin, BaseEstimator):
             # Opacus' notes: secure RNG off (deterministic experiments), full backward hooks
             warnings.filterwarnings("ignore", message="Secure RNG turned off")
             warnings.filterwarnings("ignore", message="Full backward hook is firing")
+            # the RDP bound inside the calibration; the PRV accountant gives epsilon_
+            warnings.filterwarnings("ignore", message="Optimal order is the largest alpha")
             try:
                 self._fit(X, codes, n, delta)
             finally:
