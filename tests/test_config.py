@@ -426,5 +426,10 @@ def test_membership_audit_needs_test_rows_released_like_training_rows() -> None:
     jobs = Plan(ok).membership()
     assert {c.privatizer for c, *_ in jobs} == {"g", "none"}  # the baseline is clean both ways
     assert "membership" not in Plan(ok).audits("german", "logistic_regression")
-    with pytest.raises(ConfigError, match="releases the test rows clean"):
-        load_study(study(audits=["utility", "membership"]))
+    for audit in ("membership", "membership_shadow"):
+        with pytest.raises(ConfigError, match=f"audit '{audit}' .* releases the test rows clean"):
+            load_study(study(audits=["utility", audit]))
+    both = Plan(load_study(study(privatizers={"g": {"protocol": "grr", "test": "privatized"}},
+                                 audits=["membership_shadow", "membership"])))  # fmt: skip
+    (cell, art, learner, _), *_ = both.membership()
+    assert both.membership_audits(cell, art, learner) == ["membership", "membership_shadow"]

@@ -88,6 +88,6 @@ def test_builtin_registries_are_populated() -> None:
     assert list(REPRESENTATIONS) == ["identity", "lfr", "quantile", "ot", "correlation_remover"]
     assert list(AUDITS) == ["utility", "fairness_true", "fairness_privatized",
                             "attribute_recovery", "group_rates", "intersectional_rates",
-                            "leakage", "membership"]
+                            "leakage", "membership", "membership_shadow"]
     assert "equalized_odds_difference" in METRICS
     assert set(FIGURE_KINDS) == {"budget", "levelling", "lines", "pareto", "theory"}  # import order

@@ -26,9 +26,13 @@ each produces rows of the metrics table with its name in the ``audit`` column.
   held-out rows released the same way (non-members), from the model's loss on each
   (:func:`fairldp.membership.membership_audit`, loss-threshold attack of Yeom et al. 2018,
   threshold chosen on another half): ``membership_advantage`` (TPR - FPR) and
-  ``membership_auc``, overall and per TRUE group (Chang & Shokri, EuroS&P 2021). Its stage
+  ``membership_auc``, overall and per TRUE group (Chang & Shokri, EuroS&P 2021), each with
+  its per-seed bootstrap interval (``{metric}_ci_low``, ``{metric}_ci_high``). Its stage
   (:func:`fairldp.stages.evaluate.membership`) refits the learner exactly and checks its test
-  scores against the learn stage's.
+  scores against the learn stage's;
+- ``membership_shadow`` (model): the same metrics for the shadow-model attack (Shokri et al.,
+  S&P 2017), in the same stage: shadow models fitted like the target on half of the held-out
+  rows teach an attack model; the other half are the audited non-members.
 
 A prediction audit maps the test predictions (columns ``y``, ``y_pred``, ``y_score``,
 ``a`` = true group, ``z`` = decoded group, ``a_joint`` = the true intersection of every
@@ -238,5 +242,14 @@ class Membership(Audit):
 
     name = "membership"
     scope = "model"
-    #: the metrics it writes
+    #: the metrics it writes (each with its per-seed bootstrap interval, ``_ci_low``/``_ci_high``)
     metrics = ("membership_advantage", "membership_auc")
+
+
+@register
+class MembershipShadow(Membership):
+    """Membership inference by shadow models (Shokri et al., S&P 2017) against each learner, in
+    the membership stage: half of the held-out rows are the attacker's shadow set, the other
+    half the audited non-members."""
+
+    name = "membership_shadow"

@@ -104,7 +104,8 @@ _AUDITS = {
     "fairness_true": "fairness on the true attribute",
     "fairness_privatized": "fairness on the privatized (decoded) attribute",
     "leakage": "attribute leakage",
-    "membership": "membership inference",
+    "membership": "membership inference (loss threshold)",
+    "membership_shadow": "membership inference (shadow models)",
     "attribute_recovery": "attack success on the released group",
 }
 #: tokens of identifiers written otherwise in a readable form

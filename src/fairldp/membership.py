@@ -40,6 +40,7 @@ confidence intervals, and ART would be a heavy dependency for this (it is not in
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -64,10 +65,12 @@ __all__ = [
     "best_threshold",
     "bootstrap_ci",
     "fit_shadow_attack",
+    "fit_shadow_attack_with",
     "membership_advantage",
     "membership_auc",
     "membership_audit",
     "membership_scores",
+    "random_halves",
     "shadow_attack",
     "threshold_attack",
 ]
@@ -248,6 +251,12 @@ def _halves(cells: NDArray[np.intp], rng: np.random.Generator) -> NDArray[np.int
     half = np.empty(cells.size, np.intp)
     half[order] = (np.arange(cells.size) - np.searchsorted(sc, sc, side="left")) % 2
     return half
+
+
+def random_halves(labels: ArrayLike, rng: np.random.Generator) -> NDArray[np.intp]:
+    """A random half (0 or 1) per example, balanced within each label (sizes differ by at most
+    1): e.g. a shadow set and the audited non-members from the held-out rows."""
+    return _halves(np.unique(np.asarray(labels), return_inverse=True)[1].ravel(), rng)
 
 
 @dataclass(frozen=True)
@@ -524,15 +533,42 @@ def fit_shadow_attack(
     ``make_rng(seed, "membership", "shadow", i)``; estimators with ``random_state=None`` get a
     derived seed. The shadow set should be disjoint from the target's training data.
     """
-    y = np.asarray(y_shadow)
     n_x = X_shadow.shape[0] if hasattr(X_shadow, "shape") else len(X_shadow)
-    y, _ = _check_outputs(y, np.zeros(y.shape), "shadow set")
-    if n_x != y.size:
-        raise ValueError(f"shadow set: X and y have different lengths ({n_x} and {y.size}).")
-    if min(np.sum(y == 0), np.sum(y == 1)) < 2:
-        raise ValueError("shadow set: needs at least two examples of each label.")
     if not hasattr(estimator, "predict_proba"):
         raise ValueError("estimator must have predict_proba (the attack reads probabilities).")
+
+    def fit_scores(inside: NDArray[np.intp], i: int) -> NDArray[np.float64]:
+        model = _seeded(estimator, derive_int_seed(seed, "membership", "shadow_model", i))
+        model.fit(_rows(X_shadow, inside), np.asarray(y_shadow)[inside])
+        return model.predict_proba(X_shadow)[:, list(model.classes_).index(1)]
+
+    return fit_shadow_attack_with(
+        fit_scores, y_shadow, n_rows=n_x, n_shadow=n_shadow, attack_model=attack_model,
+        per_class=per_class, seed=seed,
+    )  # fmt: skip
+
+
+def fit_shadow_attack_with(
+    fit_scores: Callable[[NDArray[np.intp], int], ArrayLike],
+    y_shadow: ArrayLike,
+    *,
+    n_rows: int | None = None,
+    n_shadow: int = 1,
+    attack_model: str | Any = "logistic",
+    per_class: bool = True,
+    seed: int = 0,
+) -> ShadowAttack:
+    """:func:`fit_shadow_attack` for a target that is not one sklearn estimator (a fair learner
+    with its groups, a learner of the chain): ``fit_scores(inside, i)`` fits shadow model ``i``
+    on the shadow rows ``inside`` (indices) exactly as the target was fitted and returns its
+    probability of class 1 on every shadow row, in order. The halves are drawn as in
+    :func:`fit_shadow_attack`, from ``make_rng(seed, "membership", "shadow", i)``."""
+    y = np.asarray(y_shadow)
+    y, _ = _check_outputs(y, np.zeros(y.shape), "shadow set")
+    if n_rows is not None and n_rows != y.size:
+        raise ValueError(f"shadow set: X and y have different lengths ({n_rows} and {y.size}).")
+    if min(np.sum(y == 0), np.sum(y == 1)) < 2:
+        raise ValueError("shadow set: needs at least two examples of each label.")
     if isinstance(n_shadow, bool) or not isinstance(n_shadow, int | np.integer) or n_shadow < 1:
         raise ValueError(f"n_shadow must be a positive integer, got {n_shadow!r}.")
     if isinstance(attack_model, str) and attack_model not in ("logistic", "boosting"):
@@ -543,9 +579,10 @@ def fit_shadow_attack(
     feats, member = [], []
     for i in range(int(n_shadow)):
         inside = _halves(y.astype(np.intp), make_rng(seed, "membership", "shadow", i)) == 0
-        model = _seeded(estimator, derive_int_seed(seed, "membership", "shadow_model", i))
-        model.fit(_rows(X_shadow, np.flatnonzero(inside)), y[inside])
-        p = model.predict_proba(X_shadow)[:, list(model.classes_).index(1)]
+        p = np.asarray(fit_scores(np.flatnonzero(inside), i), dtype=np.float64)
+        if p.shape != y.shape:
+            raise ValueError(f"fit_scores returned {p.shape[0] if p.ndim else 0} scores for "
+                             f"{y.size} shadow rows.")  # fmt: skip
         feats.append(_attack_features(y, p))
         member.append(inside.astype(np.int64))
     f, m, ys = np.vstack(feats), np.concatenate(member), np.tile(y, int(n_shadow))

@@ -35,7 +35,7 @@ fairlearn's ``MetricFrame.by_group``): ``sensitivity``, ``specificity``,
 ``false_negative_rate`` (under-diagnosis: Seyyed-Kalantari et al., Nature Medicine 2021),
 ``false_positive_rate``, ``positive_predictive_value``, ``negative_predictive_value``,
 ``selection_rate``, ``base_rate``, ``group_accuracy``, ``expected_calibration_error`` (ten
-equal-width score bins: sum_b n_b / n |mean(y)_b - mean(score)_b|; Guo et al., ICML 2017) and
+equal-width score bins: ``sum_b n_b / n |mean(y)_b - mean(score)_b|``; Guo et al., ICML 2017) and
 ``calibration_slope`` (b of the logistic recalibration logit P(Y=1) = a + b logit(score), 1
 when calibrated, < 1 when over-confident; Cox 1958, Van Calster et al. 2019).
 
@@ -291,6 +291,10 @@ for _name, _label, _none in (
 for _name, _label, _none in (
     ("membership_advantage", "Membership advantage (TPR - FPR)", None),
     ("membership_auc", "Membership-inference AUC", None),
+    ("membership_advantage_ci_low", "Membership advantage, 95% CI low (bootstrap)", None),
+    ("membership_advantage_ci_high", "Membership advantage, 95% CI high (bootstrap)", None),
+    ("membership_auc_ci_low", "Membership-inference AUC, 95% CI low (bootstrap)", None),
+    ("membership_auc_ci_high", "Membership-inference AUC, 95% CI high (bootstrap)", None),
     ("attribute_recovery", "Attack success on the released group", None),
 ):
     METRICS.register(_name, Metric(_name, "membership", _label, None, _none))

@@ -66,7 +66,9 @@ PATHS = {
 
 
 #: audits with a stage of their own (not prediction audits of the evaluate stage)
-OWN_STAGE_AUDITS = ("leakage", "membership")
+OWN_STAGE_AUDITS = ("leakage", "membership", "membership_shadow")
+#: the audits of the membership stage (one stage per model runs the attacks any run asks for)
+MEMBERSHIP_AUDITS = ("membership", "membership_shadow")
 
 
 def block_name(seed: int, size: int) -> str:
@@ -117,6 +119,7 @@ class Plan:
         self._learner_seeds: dict[tuple[Cell, str, str], set[int]] = defaultdict(set)
         self._leakage: dict[tuple[Cell, str], set[int]] = defaultdict(set)
         self._membership: dict[tuple[Cell, str, str], set[int]] = defaultdict(set)
+        self._attacks: dict[tuple[Cell, str, str], set[str]] = defaultdict(set)
         self._audits: dict[tuple[str, str], set[str]] = defaultdict(set)
         self._artifacts: dict[tuple[Cell, str], Any] = {}  # (cell, artifact) -> representation
         for run in study.runs:
@@ -128,8 +131,10 @@ class Plan:
                         self._leakage[cell, v] |= set(run.seeds)
                     for n in run.learners:
                         self._learner_seeds[cell, v, n] |= set(run.seeds)
-                        if "membership" in run.audits:
+                        attacks = set(run.audits) & set(MEMBERSHIP_AUDITS)
+                        if attacks:
                             self._membership[cell, v, n] |= set(run.seeds)
+                            self._attacks[cell, self.artifact(cell, v), n] |= attacks
                         self._audits[cell.dataset, n] |= {a for a in run.audits if a not in
                                                           OWN_STAGE_AUDITS}  # fmt: skip
 
@@ -228,6 +233,12 @@ class Plan:
             per[cell, self.artifact(cell, v), n] |= seeds
         return {(c, a, n, b): s for (c, a, n), seeds in per.items()
                 for b, s in self._blocks(seeds).items()}  # fmt: skip
+
+    def membership_audits(self, cell: Cell, artifact: str, learner: str) -> list[str]:
+        """The membership audits (:data:`MEMBERSHIP_AUDITS`) any run asks of ``learner`` on
+        ``artifact`` of ``cell``, in that order: the parameter of its membership stage."""
+        asked = self._attacks.get((cell, artifact, learner), set())
+        return [a for a in MEMBERSHIP_AUDITS if a in asked]
 
     def evaluate(self) -> dict[tuple[str, str, str], list[tuple[Cell, str]]]:
         """(dataset, learner, block) -> the (cell, artifact) predictions it evaluates."""

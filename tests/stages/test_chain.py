@@ -362,7 +362,7 @@ def test_membership_audits_the_model_the_learn_stage_fitted(
 ) -> None:
     from fairldp.membership import membership_audit
     from fairldp.rng import derive_int_seed
-    from fairldp.stages.evaluate import _true_groups, _truth, membership
+    from fairldp.stages.evaluate import MEMBERSHIP_BOOT, _true_groups, _truth, membership
 
     out = tmp_path / "mem.parquet"
     args = ("german", str(chain["release"]), str(chain["pred_identity_lr"]), str(chain["split"]))
@@ -370,9 +370,10 @@ def test_membership_audits_the_model_the_learn_stage_fitted(
     membership(*args, str(out), "g", "1", "identity", IDENTITY, "lr", LR, "sex", SEEDS, **kw)
     t = read_parquet(out)
     assert set(t["audit"]) == {"membership"} and set(t["group"]) == {"", "female", "male"}
-    assert set(t["metric"]) == {"membership_advantage", "membership_auc"}
-    assert len(t) == 2 * len(SEEDS) * 3 * 2  # budget splits x seeds x groups x metrics
-    # by hand for one block: the same refit, the same attack
+    stats = ["membership_advantage", "membership_auc"]
+    assert set(t["metric"]) == {f"{m}{s}" for m in stats for s in ("", "_ci_low", "_ci_high")}
+    assert len(t) == 2 * len(SEEDS) * 3 * 2 * 3  # splits x seeds x groups x metrics x (value, CI)
+    # by hand for one block: the same refit, the same attack, the same bootstrap
     truth = _truth(str(chain["split"]), "german", "sex", part=None).set_index(
         ["part", "seed", "row_id"])  # fmt: skip
     block = next(iter_features(str(chain["release"]), "german", IDENTITY, SEEDS,
@@ -382,9 +383,16 @@ def test_membership_audits_the_model_the_learn_stage_fitted(
     ref = membership_audit(block.y_train, train_score, block.y_test, score,
                            _true_groups(truth, "train", block.seed, block.train_ids),
                            _true_groups(truth, "test", block.seed, block.test_ids),
-                           seed=derive_int_seed(block.seed, "membership"), n_boot=0)  # fmt: skip
+                           seed=derive_int_seed(block.seed, "membership"),
+                           n_boot=MEMBERSHIP_BOOT)  # fmt: skip
     got = t[(t["budget_split"] == block.budget_split) & (t["seed"] == block.seed)]
-    np.testing.assert_allclose(got["value"].to_numpy(), ref["value"].to_numpy())
+    for col, suffix in (("value", ""), ("ci_low", "_ci_low"), ("ci_high", "_ci_high")):
+        mine = got.set_index(["group", "metric"])["value"]
+        want = ref.assign(metric=ref["metric"] + suffix).set_index(["group", "metric"])[col]
+        np.testing.assert_allclose(mine.loc[want.index].to_numpy(), want.to_numpy())
+    assert (got.set_index(["group", "metric"])["value"].unstack().pipe(
+        lambda w: (w["membership_auc_ci_low"] <= w["membership_auc"])
+        & (w["membership_auc"] <= w["membership_auc_ci_high"]))).all()  # fmt: skip
     # a prediction file of another model is refused: the audited model must be the evaluated one
     preds = read_parquet(chain["pred_identity_lr"])
     meta = preds.attrs["fairldp"]
@@ -394,6 +402,9 @@ def test_membership_audits_the_model_the_learn_stage_fitted(
         membership("german", str(chain["release"]), str(tmp_path / "other.parquet"),
                    str(chain["split"]), str(tmp_path / "x.parquet"), "g", "1", "identity",
                    IDENTITY, "lr", LR, "sex", SEEDS, **kw)  # fmt: skip
+    with pytest.raises(ValueError, match="audits must be membership"):
+        membership(*args, str(tmp_path / "x.parquet"), "g", "1", "identity", IDENTITY, "lr", LR,
+                   "sex", SEEDS, audits=["membership_shadows"], **kw)  # fmt: skip
     # collect lists the audit with the learner's rows
     metrics = tmp_path / "metrics.parquet"
     aliases = [{"dataset": "german", "privatizer": "g", "epsilon": "1", "artifact": "identity",
@@ -402,7 +413,65 @@ def test_membership_audits_the_model_the_learn_stage_fitted(
             {"lr": LR}, {"g": "grr"}, membership=[str(out)])  # fmt: skip
     m = read_parquet(metrics)
     assert (m[m["audit"] == "membership"]["learner"] == "lr").all()
-    assert m["metric"].isin(["membership_advantage", "membership_auc"]).sum() == len(t)
+    assert m["metric"].str.startswith("membership_").sum() == len(t)
+
+
+def test_shadow_attack_uses_half_the_held_out_rows_and_fits_shadows_like_the_target(
+    chain: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shadow audit: its shadow models are fitted by the learn stage's own code
+    (``fit_predict``) on quarters of the released held-out rows and scored on half of them
+    (the shadow set); the other half are the non-members; the members are every training
+    row."""
+    import fairldp.stages.learn as learn_mod
+    from fairldp.stages import evaluate
+    from fairldp.stages.evaluate import _true_groups, _truth, membership
+
+    calls = []
+    fit = learn_mod.fit_predict
+
+    def spy(block, dataset, learner, **kw):  # type: ignore[no-untyped-def]
+        calls.append((len(block.train), len(block.test)))
+        return fit(block, dataset, learner, **kw)
+
+    monkeypatch.setattr(learn_mod, "fit_predict", spy)
+    out = tmp_path / "shadow.parquet"
+    membership("german", str(chain["release"]), str(chain["pred_identity_lr"]),
+               str(chain["split"]), str(out), "g", "1", "identity", IDENTITY, "lr", LR,
+               "sex", SEEDS[:1], release=str(chain["release"]), public=pub(chain),
+               audits=["membership", "membership_shadow"])  # fmt: skip
+    monkeypatch.undo()
+    t = read_parquet(out)
+    assert set(t["audit"]) == {"membership", "membership_shadow"}
+    block = next(iter_features(str(chain["release"]), "german", IDENTITY, SEEDS[:1],
+                               {"privatizer": "g", "epsilon": "1"}, str(chain["release"]),
+                               public=pub(chain)))  # fmt: skip
+    n_test = len(block.test)
+    # per block: the target's refit, then MEMBERSHIP_SHADOWS shadows on a quarter of the test
+    # rows each, scored on half of them
+    shadows = [c for c in calls if c[1] != n_test]
+    assert len(calls) == 2 * (1 + evaluate.MEMBERSHIP_SHADOWS)  # two budget splits
+    assert len(shadows) == 2 * evaluate.MEMBERSHIP_SHADOWS
+    assert all(abs(tr - n_test / 4) <= 2 and abs(te - n_test / 2) <= 1 for tr, te in shadows)
+    truth = _truth(str(chain["split"]), "german", "sex", part=None).set_index(
+        ["part", "seed", "row_id"])  # fmt: skip
+    g0 = _true_groups(truth, "test", block.seed, block.test_ids)
+    sh = t[(t["audit"] == "membership_shadow") & (t["budget_split"] == block.budget_split)
+           & (t["metric"] == "membership_auc")]  # fmt: skip
+    lt = t[(t["audit"] == "membership") & (t["budget_split"] == block.budget_split)
+           & (t["metric"] == "membership_auc")]  # fmt: skip
+    assert len(sh) == len(lt) == 3  # overall and each TRUE group
+    assert sh["value"].between(0, 1).all() and set(np.unique(g0)) == {"female", "male"}
+    # same seed, same numbers: the shadow set and the shadows derive from the seed alone
+    again = tmp_path / "again.parquet"
+    membership("german", str(chain["release"]), str(chain["pred_identity_lr"]),
+               str(chain["split"]), str(again), "g", "1", "identity", IDENTITY, "lr", LR,
+               "sex", SEEDS[:1], release=str(chain["release"]), public=pub(chain),
+               audits=["membership_shadow"])  # fmt: skip
+    a = read_parquet(again)
+    pd.testing.assert_frame_equal(
+        a.reset_index(drop=True),
+        t[t["audit"] == "membership_shadow"].reset_index(drop=True), check_like=True)
 
 
 def test_attribute_recovery_is_grr_keep_probability(chain: dict[str, Path], tmp_path: Path) -> None:

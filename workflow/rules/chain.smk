@@ -198,6 +198,7 @@ rule membership:
         representation=lambda w: PLAN.representation_params(cell(w), w.representation),
         learner_name=lambda w: w.learner,
         learner=lambda w: PLAN.learner_params(w.learner),
+        audits=lambda w: PLAN.membership_audits(cell(w), w.representation, w.learner),
         attribute=lambda w: STUDY.group(w.dataset),
         seeds=lambda w: seeds_of(
             MEMBERSHIP,

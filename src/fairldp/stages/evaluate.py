@@ -232,6 +232,12 @@ def leakage(
                  len(artifacts), dataset, privatizer, eps, len(rows) // 5, len(done))
 
 
+#: the membership stage's design: bootstrap replicates of each interval (95%, percentile), and
+#: shadow models of the shadow attack
+MEMBERSHIP_BOOT = 200
+MEMBERSHIP_SHADOWS = 4
+
+
 def membership(
     dataset: str,
     features: str,
@@ -247,21 +253,35 @@ def membership(
     attribute: str,
     seeds: list[int],
     release: str | None = None,
+    audits: Sequence[str] = ("membership",),
     *,
     public: str,
 ) -> None:
-    """The membership-inference audit of one learner on one cell
-    (:func:`fairldp.membership.membership_audit`, loss-threshold attack, held-out advantage):
-    members are the training rows, non-members the held-out test rows, released the same way
-    (the study checks ``test: privatized`` or no privatization), each with the label as
-    released; results overall and per TRUE group. The model is refitted exactly as the learn
-    stage fitted it (same features, seed and code) and its test scores are checked equal to
-    ``predictions``: the audited model is the evaluated one. Writes the evaluated columns
-    (``KEYS``, ``audit``, ``group``, ``metric``, ``value``) with ``dataset`` and ``learner`` in
-    the metadata. Random stream of the attack's halves: ``(seed, "membership")``."""
-    from fairldp.membership import membership_audit
+    """The membership-inference audits of one learner on one cell (:mod:`fairldp.membership`):
+    members are the training rows, non-members held-out test rows released the same way (the
+    study checks ``test: privatized`` or no privatization), each with the label as released;
+    results overall and per TRUE group, each with its percentile bootstrap interval over
+    :data:`MEMBERSHIP_BOOT` replicates (``{metric}_ci_low``, ``{metric}_ci_high``).
+
+    - ``membership``: the loss-threshold attack (Yeom et al. 2018), held-out advantage, on
+      every test row.
+    - ``membership_shadow``: the shadow-model attack (Shokri et al. 2017). A label-stratified
+      random half of the test rows is the attacker's shadow set (stream ``(seed,
+      "membership", "shadow_set")``); :data:`MEMBERSHIP_SHADOWS` shadow models are fitted
+      exactly like the target (same learner, features, groups and seed) on halves of it; the
+      other half of the test rows are the audited non-members. The attack's own decision
+      ``P(member) >= 1/2`` gives the advantage.
+
+    The model is refitted exactly as the learn stage fitted it and its test scores are checked
+    equal to ``predictions``: the audited model is the evaluated one. Writes the evaluated
+    columns (``KEYS``, ``audit``, ``group``, ``metric``, ``value``) with ``dataset`` and
+    ``learner`` in the metadata. Random streams: ``(seed, "membership", ...)``."""
     from fairldp.stages.learn import fit_predict
 
+    unknown = [a for a in audits if a not in ("membership", "membership_shadow")]
+    if unknown or not audits:
+        raise ValueError(f"membership stage: audits must be membership and/or "
+                         f"membership_shadow, got {list(audits)}")  # fmt: skip
     with timed("membership"):
         truth = _truth(split, dataset, attribute, part=None)
         truth = truth.set_index(["part", "seed", "row_id"])
@@ -281,21 +301,71 @@ def membership(
                 raise ValueError(f"{predictions}: the refitted model's test scores differ from "
                                  f"the learn stage's (seed {block.seed}, {block.budget_split}): "
                                  "the learner is not deterministic; rebuild the predictions")
-            table = membership_audit(
-                block.y_train.astype(np.int64), train_score, block.y_test.astype(np.int64),
-                score, _true_groups(truth, "train", block.seed, block.train_ids),
-                _true_groups(truth, "test", block.seed, block.test_ids),
-                seed=derive_int_seed(block.seed, "membership"), n_boot=0,
-            )  # fmt: skip
+            members = (block.y_train.astype(np.int64), train_score,
+                       _true_groups(truth, "train", block.seed, block.train_ids))  # fmt: skip
+            held_out = (block.y_test.astype(np.int64), score,
+                        _true_groups(truth, "test", block.seed, block.test_ids))  # fmt: skip
             key = {"privatizer": privatizer, "epsilon": eps, "artifact": representation_name,
                    "budget_split": block.budget_split, "seed": block.seed,
                    "amount": np.nan if block.amount is None else block.amount}
-            rows += [{**key, "audit": "membership", "group": str(r.group), "metric": r.metric,
-                      "value": float(r.value)} for r in table.itertuples()]  # fmt: skip
+            for audit in audits:
+                attack = _loss_threshold if audit == "membership" else _shadow
+                table = attack(block, dataset, learner, members, held_out)
+                for r in table.itertuples():
+                    rows += [{**key, "audit": audit, "group": str(r.group), "metric": m,
+                              "value": float(v)} for m, v in
+                             ((r.metric, r.value), (f"{r.metric}_ci_low", r.ci_low),
+                              (f"{r.metric}_ci_high", r.ci_high))]  # fmt: skip
         write_parquet(pd.DataFrame(rows), out, meta={"dataset": dataset, "learner": learner_name,
                                                      "privatizer": privatizer, "epsilon": eps})
-        log.info("membership audit of %s on %s/%s/eps%s: %d rows", learner_name, dataset,
-                 privatizer, eps, len(rows))  # fmt: skip
+        log.info("membership audits (%s) of %s on %s/%s/eps%s: %d rows", ", ".join(audits),
+                 learner_name, dataset, privatizer, eps, len(rows))  # fmt: skip
+
+
+_Outputs = tuple[np.ndarray, np.ndarray, np.ndarray]  # labels, scores, TRUE groups
+
+
+def _loss_threshold(block: Any, dataset: str, learner: Mapping[str, Any], members: _Outputs,
+                    held_out: _Outputs) -> pd.DataFrame:  # fmt: skip
+    """The loss-threshold attack on the members and every held-out row."""
+    from fairldp.membership import membership_audit
+
+    (ym, pm, gm), (y0, p0, g0) = members, held_out
+    return membership_audit(ym, pm, y0, p0, gm, g0, seed=derive_int_seed(block.seed,
+                            "membership"), n_boot=MEMBERSHIP_BOOT)  # fmt: skip
+
+
+def _shadow(block: Any, dataset: str, learner: Mapping[str, Any], members: _Outputs,
+            held_out: _Outputs) -> pd.DataFrame:  # fmt: skip
+    """The shadow-model attack: half of the held-out rows train the attacker, the other half
+    are the audited non-members (see :func:`membership`)."""
+    from dataclasses import replace
+
+    from fairldp.membership import bootstrap_ci, fit_shadow_attack_with, random_halves
+    from fairldp.rng import make_rng
+    from fairldp.stages.learn import fit_predict
+
+    (ym, pm, gm), (y0, p0, g0) = members, held_out
+    seed = derive_int_seed(block.seed, "membership")
+    half = random_halves(y0, make_rng(block.seed, "membership", "shadow_set"))
+    shadow, audited = np.flatnonzero(half == 0), np.flatnonzero(half == 1)
+
+    def fit_scores(inside: np.ndarray, i: int) -> np.ndarray:
+        fit, rows = shadow[inside], shadow
+        groups = block.groups
+        if groups is not None:
+            groups = replace(groups, train=groups.test[fit], test=groups.test[rows])
+        sub = replace(block, train=block.test.iloc[fit].reset_index(drop=True),
+                      test=block.test.iloc[rows].reset_index(drop=True), y_train=y0[fit],
+                      y_test=y0[rows], train_ids=block.test_ids[fit],
+                      test_ids=block.test_ids[rows], groups=groups)  # fmt: skip
+        return fit_predict(sub, dataset, learner)[0]
+
+    attack = fit_shadow_attack_with(fit_scores, y0[shadow], n_shadow=MEMBERSHIP_SHADOWS,
+                                    seed=seed)  # fmt: skip
+    return bootstrap_ci(attack.score(ym, pm), attack.score(y0[audited], p0[audited]), gm,
+                        g0[audited], advantage="held_out", threshold=0.5,
+                        n_boot=MEMBERSHIP_BOOT, seed=seed)  # fmt: skip
 
 
 def _true_groups(truth: pd.DataFrame, part: str, seed: int, ids: np.ndarray) -> np.ndarray:
