@@ -10,8 +10,11 @@ CONFIG ?= config/studies/default.yaml
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.fairldp-installed
 TEST_STAMP = $(VENV)/.fairldp-test-installed
+DOCS_STAMP = $(VENV)/.fairldp-docs-installed
+# test workers (pytest-xdist); the tests of the shared test-study run stay on one of them
+TEST_WORKERS ?= 2
 
-.PHONY: reproduce verify test cluster-test lint bench bench-ldp bench-repair bench-fair bench-oxonfair bench-numeric dry-run clean
+.PHONY: reproduce verify test docs cluster-test lint bench bench-ldp bench-repair bench-fair bench-oxonfair bench-numeric dry-run clean
 
 # a study needs the package and Snakemake (extra "workflow"); the tests need the test extras
 # and the clinical tables (extra "clinical": GPL-3.0 packages, read at run time, never vendored)
@@ -25,6 +28,10 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 
 $(TEST_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[test,clinical,dpsgd]"
+	@touch $@
+
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[docs]"
 	@touch $@
 
 # fairldp.run: the study checked before Snakemake loads it (Snakemake runs YTE templates as it
@@ -42,9 +49,16 @@ verify: $(STAMP)
 test: $(TEST_STAMP)
 	$(BIN)/ruff check src tests benchmarks workflow/scripts
 	$(BIN)/snakefmt --check Snakefile workflow/rules
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
-# the workflow on a one-node SLURM cluster on localhost (root on Debian; see README)
+# the documentation site in docs/_build/html, offline: API reference, user guide, pipeline,
+# reproductions, and the example gallery executed; any warning fails the build
+docs: $(DOCS_STAMP)
+	rm -rf docs/_build docs/generated docs/auto_examples
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+	@echo "documentation: docs/_build/html/index.html"
+
+# the workflow on a one-node SLURM cluster on localhost (root on Debian; see docs/pipeline/cluster.md)
 cluster-test: $(TEST_STAMP)
 	FAIRLDP_REQUIRE_SLURM=1 bash tests/cluster/run_cluster_test.sh
 

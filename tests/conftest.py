@@ -38,3 +38,12 @@ def test_study_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
     assert res.returncode == 0, (res.stdout + res.stderr)[-4000:]
     return work, cfg
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``-n 2 --dist loadgroup``, the README's test command), every test that
+    reads the shared run of the test study goes to one worker, so that the study runs once;
+    the other tests are spread over the workers."""
+    for item in items:
+        if "test_study_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("test_study_run"))

@@ -21,7 +21,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-pytestmark = pytest.mark.e2e
+# on the worker that holds the shared run of the test study (tests/conftest.py)
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("test_study_run")]
 
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 #: Chromium-family browsers (``--dump-dom`` gives the DOM after scripts ran; Firefox has none)
