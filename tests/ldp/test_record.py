@@ -115,3 +115,21 @@ def test_sampling_reports_m_columns_per_user():
     p = math.exp(2.5) / (math.exp(2.5) + 1)
     expected = 0.5 * p + 0.5 * 0.5
     assert abs(keep - expected) < 4 * math.sqrt(expected * (1 - expected) / 5000)
+
+
+def test_label_frequency_estimate_is_unbiased_under_sampling():
+    """The label part holds only the users who sampled it, so its frequency estimate is
+    unbiased (within 4 SE of the protocol's exact variance); the released label still gives
+    every user a class (a uniform one to those who did not sample it)."""
+    n = 100_000
+    rng = np.random.default_rng(3)
+    v = _values(n, rng)
+    rec = privatize_record(v, COLS, 5.0, "sampling", seed=0, dataset="toy", sampled=2)
+    part = rec.parts["y"]
+    assert part.users is not None and len(part.reports) == part.users.size < n
+    est = part.estimate()
+    truth = np.bincount(v["y"][part.users], minlength=2) / part.users.size
+    se = np.sqrt(part.protocol.variance(truth, part.users.size))
+    assert np.all(np.abs(est - truth) < 4 * se)
+    assert rec.label().shape == (n,)
+    np.testing.assert_array_equal(rec.label()[part.users], part.reports)

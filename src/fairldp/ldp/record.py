@@ -172,6 +172,10 @@ class PrivatizedRecord:
     columns: tuple[ColumnSpec, ...]
     epsilons: dict[str, float]
     parts: dict[str, PrivatizedColumn | NumericColumn] = field(repr=False)
+    #: the released label of every user; under ``sampling`` the users who did not sample the
+    #: label get a uniform class here, while ``parts[label]`` holds only the reports of those
+    #: who did (so that its frequency estimate is unbiased)
+    released_label: NDArray[np.int64] | None = field(default=None, repr=False)
 
     @property
     def report_probability(self) -> float:
@@ -207,9 +211,9 @@ class PrivatizedRecord:
     def label(self) -> NDArray[np.int64]:
         """The released label of every user (a uniform class for users who did not sample
         it: drawn in :func:`privatize_record`)."""
-        name = next(c.name for c in self.columns if c.kind == "label")
-        part = self.parts[name]
-        return np.asarray(part.reports, dtype=np.int64)
+        if self.released_label is None:
+            raise ValueError("this record has no privatized label")
+        return np.asarray(self.released_label, dtype=np.int64)
 
     def features(
         self, name: str, encoding: str = "reports", dtype: Any = np.float32
@@ -277,6 +281,7 @@ def privatize_record(
         ranks = np.argsort(np.argsort(rng.random((n, len(columns))), axis=1), axis=1)
         mask = ranks < m
     parts: dict[str, PrivatizedColumn | NumericColumn] = {}
+    released_label: NDArray[np.int64] | None = None
     epsilons = {}
     for j, (c, e) in enumerate(zip(columns, budgets, strict=True)):
         x = np.asarray(values[c.name])
@@ -293,12 +298,12 @@ def privatize_record(
             rr = LabelRR(e, c.k)
             rng = make_rng(seed, "perturb", dataset, rr.name, eps, c.name, *keys)
             reported = rr.perturb(check_codes(sel, c.k, name=c.name), rng)
+            released_label = reported
             if users is not None:  # users who did not sample the label: a uniform class
-                full = make_rng(seed, "perturb", dataset, "record", eps, LABEL_KEY,
-                                *keys).integers(0, c.k, size=n)  # fmt: skip
-                full[users] = reported
-                reported = full
-            parts[c.name] = PrivatizedColumn(c.name, rr.grr, reported, None)
+                released_label = make_rng(seed, "perturb", dataset, "record", eps, LABEL_KEY,
+                                          *keys).integers(0, c.k, size=n)  # fmt: skip
+                released_label[users] = reported
+            parts[c.name] = PrivatizedColumn(c.name, rr.grr, reported, users)
             epsilons[c.name] = rr.epsilon
         else:
             proto: FrequencyProtocol = get_protocol(c.mechanism, e, c.k)
@@ -307,7 +312,7 @@ def privatize_record(
             inner = getattr(proto, "inner", proto)  # adp: the oracle it chose
             parts[c.name] = PrivatizedColumn(c.name, inner, reports, users)
             epsilons[c.name] = proto.epsilon
-    return PrivatizedRecord(n, eps, budget_split, m, columns, epsilons, parts)
+    return PrivatizedRecord(n, eps, budget_split, m, columns, epsilons, parts, released_label)
 
 
 def with_weights(columns: Sequence[ColumnSpec], weights: Mapping[str, float]) -> list[ColumnSpec]:
