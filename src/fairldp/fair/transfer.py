@@ -76,7 +76,9 @@ class OTTransfer(FairMethod):
             raise ValueError(f"max_samples must be an integer >= 10, got {self.max_samples!r}")
 
     def _fit(self, X: NDArray[np.float64], y: NDArray[np.int64], z: NDArray[np.int64]) -> None:
-        import ot
+        from fairldp.repair.ot import import_pot
+
+        ot = import_pot()
 
         self._check_params()
         present = np.unique(z)

@@ -36,6 +36,7 @@ raises :class:`~fairldp._sklearn.MissingGroupError` (the label is never taken as
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -89,6 +90,19 @@ def _make_rngs(random_state: RandomState, n: int) -> list[np.random.Generator]:
     )
     return [np.random.default_rng(c) for c in ss.spawn(n)]
 
+
+
+def import_pot() -> Any:
+    """POT (``import ot``) with its array backends other than NumPy (PyTorch, JAX, CuPy,
+    TensorFlow) left unloaded unless the environment says otherwise: fairldp hands POT NumPy
+    arrays only, and loading PyTorch (installed with the extra ``dpsgd``) cost about 4.6 s per
+    process that repairs."""
+    for key in ("POT_BACKEND_DISABLE_PYTORCH", "POT_BACKEND_DISABLE_JAX",
+                "POT_BACKEND_DISABLE_CUPY", "POT_BACKEND_DISABLE_TENSORFLOW"):  # fmt: skip
+        os.environ.setdefault(key, "1")
+    import ot
+
+    return ot
 
 class _GroupRepairBase(OneToOneFeatureMixin, GroupTransformerMixin, BaseEstimator):
     """Validation, group posteriors and the row mixing shared by the two repairs
@@ -337,8 +351,9 @@ class OTRepair(_GroupRepairBase):
     ) -> OTRepair:
         """Fit barycenter, plans and displacement fields on ``X`` (numeric block) and the groups
         ``sensitive_features`` (``y`` ignored)."""
-        import ot
         from sklearn.neighbors import NearestNeighbors
+
+        ot = import_pot()
 
         if int(self.max_samples) < 2 or int(self.n_neighbors) < 1 or int(self.max_iter) < 1:
             raise ValueError("max_samples must be >= 2, n_neighbors and max_iter >= 1")
