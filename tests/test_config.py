@@ -433,3 +433,20 @@ def test_membership_audit_needs_test_rows_released_like_training_rows() -> None:
                                  audits=["membership_shadow", "membership"])))  # fmt: skip
     (cell, art, learner, _), *_ = both.membership()
     assert both.membership_audits(cell, art, learner) == ["membership", "membership_shadow"]
+
+
+def test_the_worked_examples_of_the_study_reference_load() -> None:
+    """Each worked example of config/README.md replaces its keys in the reference's first
+    example, and the result is a valid study."""
+    import re
+
+    import yaml
+
+    text = (Path(__file__).resolve().parents[1] / "config" / "README.md").read_text()
+    base, *examples = (yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", text, re.S))
+    assert len(examples) >= 5
+    load_study(base)
+    for example in examples:
+        study = load_study({**base, **example})
+        for axis in ("privatizers", "representations", "learners", "figures"):
+            assert set(example.get(axis, {})) <= set(getattr(study, axis)), axis

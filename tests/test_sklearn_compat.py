@@ -1,5 +1,5 @@
 """scikit-learn's estimator checks on every fairldp estimator, and the Pipeline + GridSearchCV
-usage of the README.
+usage of the library guide (docs/guide/library.md).
 
 scikit-learn's checks call ``fit(X, y)`` and ``predict(X)`` without a group, which fairldp's
 estimators refuse by design (``MissingGroupError``: the label is never taken as the group).

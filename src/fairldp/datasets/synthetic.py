@@ -352,7 +352,7 @@ def scenario(
 
     so P(A, Xp, Y, Xn) = P(A) P(Xp | A) P(Y | A) 2^-n_features (see
     :func:`scenario_distribution`). The mutual information between Xp and A grows with
-    |proxy_strength - 1/2|. All columns are Categorical over {0, 1}, in the order A, Xp,
+    ``|proxy_strength - 1/2|``. All columns are Categorical over {0, 1}, in the order A, Xp,
     Xn1.., Y.
     """
     n = _check_n(n)

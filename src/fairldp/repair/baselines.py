@@ -55,6 +55,11 @@ __all__ = ["CorrelationRemoverRepair"]
 class CorrelationRemoverRepair(OneToOneFeatureMixin, GroupTransformerMixin, BaseEstimator):
     """CorrelationRemover on a (privatized) group, optionally de-attenuated with ``T``.
 
+    ``fit(X, sensitive_features=z)`` learns from training rows;
+    ``transform(X, sensitive_features=z)`` repairs any rows, ``z`` being their (reported)
+    groups (requested by default under metadata routing). Output: an array
+    (``set_output(transform="pandas")`` for DataFrames).
+
     Parameters
     ----------
     alpha : float in [0, 1]
@@ -69,14 +74,18 @@ class CorrelationRemoverRepair(OneToOneFeatureMixin, GroupTransformerMixin, Base
     pi_floor : float
         Floor of the deconvolved group frequencies before renormalization.
 
-    Fitted: ``labels_``, ``pi_`` (group frequencies: empirical, or deconvolved), ``removal_``
-    (k, d) table ``g`` (output ``X - alpha g[z]``); with ``transition`` also ``group_effects_``
-    ``D``, ``posterior_`` ``Post[z, a]`` and ``coef_`` ``B``; without, ``remover_`` (fairlearn).
-
-    ``fit(X, sensitive_features=z)`` learns from training rows; ``transform(X,
-    sensitive_features=z)`` repairs any rows, ``z`` being their (reported) groups (requested by
-    default under metadata routing). Output: an array (``set_output(transform="pandas")`` for
-    DataFrames).
+    Attributes
+    ----------
+    labels_ : array
+        The group labels.
+    pi_ : array
+        Group frequencies: empirical, or deconvolved.
+    removal_ : (k, d) array
+        The table ``g`` (output ``X - alpha g[z]``).
+    group_effects_, posterior_, coef_ : arrays
+        With ``transition``: ``D``, ``Post[z, a]`` and ``B``.
+    remover_ : fairlearn CorrelationRemover
+        Without ``transition``.
     """
 
     def __init__(

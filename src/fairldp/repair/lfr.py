@@ -111,10 +111,16 @@ class LearnedFairRepresentation(
         Seed of the subsample and the initialization (``fairldp.rng.make_rng(seed, "lfr")``);
         fits with the same seed and data are identical.
 
-    Attributes (after ``fit``)
-    --------------------------
-    prototypes_ (K, d), in standardized units; alpha_ (d,); w_ (K,); mean_, scale_ (d,);
-    groups_ (labels, or None for weights); n_iter_; converged_; loss_ (total, L_x, L_y, L_z).
+    Attributes
+    ----------
+    prototypes_ : (K, d) array
+        The prototypes, in standardized units.
+    alpha_, w_, mean_, scale_ : arrays
+        Feature weights (d,), prototype scores (K,), the standardization (d,).
+    groups_ : array or None
+        The group labels (None when fitted with group weights).
+    n_iter_, converged_, loss_ :
+        Iterations, convergence, and the loss (total, L_x, L_y, L_z).
 
     ``transform`` returns the memberships ``M`` (n, K); :meth:`reconstruct` the reconstruction
     ``M V`` in the original feature units; :meth:`predict_proba` the score ``yhat = M w``.
