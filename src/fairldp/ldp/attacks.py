@@ -553,9 +553,9 @@ def attack_table(
     ``protocols``: registered names (default: all of :data:`~fairldp.ldp.PROTOCOLS`). A
     ``prior`` needs a single ``k``. With ``n_empirical`` users, adds ``empirical`` (fraction
     guessed right by :func:`empirical_attack_success`, users drawn with the fixed composition
-    ``floor(n pi_v)``, the remainder given to the most likely value, stream ``make_rng(seed, "attack", protocol, epsilon, k)``) and
-    ``empirical_se`` (binomial standard error). A registered protocol with no analytical form
-    gets ``success`` NaN.
+    ``floor(n pi_v)``, the remainder given to the most likely value; stream
+    ``make_rng(seed, "attack", protocol, epsilon, k)``) and ``empirical_se`` (binomial
+    standard error). A registered protocol with no analytical form gets ``success`` NaN.
     """
     import pandas as pd  # lazy: fairldp.ldp does not need pandas otherwise
 
