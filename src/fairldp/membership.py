@@ -512,6 +512,35 @@ class ShadowAttack:
                     out[m] = self.models[c].predict_proba(f[m])[:, 1]
         return out
 
+    def audit(
+        self,
+        y_members: ArrayLike,
+        proba_members: ArrayLike,
+        y_nonmembers: ArrayLike,
+        proba_nonmembers: ArrayLike,
+        groups_members: ArrayLike | None = None,
+        groups_nonmembers: ArrayLike | None = None,
+        *,
+        advantage: Advantage = "held_out",
+        n_boot: int = 0,
+        level: float = 0.95,
+        seed: int = 0,
+    ) -> pd.DataFrame:
+        """This attack on a target's outputs: advantage and AUC overall and per group (the
+        :func:`bootstrap_ci` frame). ``held_out`` advantage: the attack's own decision
+        ``P(member) >= 1/2`` (learnt on the shadow data); ``best``: ``max_t``."""
+        return bootstrap_ci(
+            self.score(y_members, proba_members),
+            self.score(y_nonmembers, proba_nonmembers),
+            groups_members,
+            groups_nonmembers,
+            advantage=advantage,
+            threshold=0.5 if advantage == "held_out" else None,
+            n_boot=n_boot,
+            level=level,
+            seed=seed,
+        )
+
 
 def fit_shadow_attack(
     estimator: Any,
@@ -642,15 +671,14 @@ def shadow_attack(
         per_class=shadow.per_class,
         seed=seed,
     )
-    sm = attack.score(y_members, proba_members)
-    s0 = attack.score(y_nonmembers, proba_nonmembers)
-    return bootstrap_ci(
-        sm,
-        s0,
+    return attack.audit(
+        y_members,
+        proba_members,
+        y_nonmembers,
+        proba_nonmembers,
         groups_members,
         groups_nonmembers,
         advantage=advantage,
-        threshold=0.5 if advantage == "held_out" else None,
         n_boot=n_boot,
         level=level,
         seed=seed,

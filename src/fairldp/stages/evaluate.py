@@ -276,12 +276,12 @@ def membership(
     equal to ``predictions``: the audited model is the evaluated one. Writes the evaluated
     columns (``KEYS``, ``audit``, ``group``, ``metric``, ``value``) with ``dataset`` and
     ``learner`` in the metadata. Random streams: ``(seed, "membership", ...)``."""
+    from fairldp.plan import MEMBERSHIP_AUDITS
     from fairldp.stages.learn import fit_predict
 
-    unknown = [a for a in audits if a not in ("membership", "membership_shadow")]
-    if unknown or not audits:
-        raise ValueError(f"membership stage: audits must be membership and/or "
-                         f"membership_shadow, got {list(audits)}")  # fmt: skip
+    if not audits or any(a not in MEMBERSHIP_AUDITS for a in audits):
+        raise ValueError(f"membership stage: audits must be among {list(MEMBERSHIP_AUDITS)}, "
+                         f"got {list(audits)}")  # fmt: skip
     with timed("membership"):
         truth = _truth(split, dataset, attribute, part=None)
         truth = truth.set_index(["part", "seed", "row_id"])
@@ -341,7 +341,7 @@ def _shadow(block: Any, dataset: str, learner: Mapping[str, Any], members: _Outp
     are the audited non-members (see :func:`membership`)."""
     from dataclasses import replace
 
-    from fairldp.membership import bootstrap_ci, fit_shadow_attack_with, random_halves
+    from fairldp.membership import fit_shadow_attack_with, random_halves
     from fairldp.rng import make_rng
     from fairldp.stages.learn import fit_predict
 
@@ -363,8 +363,7 @@ def _shadow(block: Any, dataset: str, learner: Mapping[str, Any], members: _Outp
 
     attack = fit_shadow_attack_with(fit_scores, y0[shadow], n_shadow=MEMBERSHIP_SHADOWS,
                                     seed=seed)  # fmt: skip
-    return bootstrap_ci(attack.score(ym, pm), attack.score(y0[audited], p0[audited]), gm,
-                        g0[audited], advantage="held_out", threshold=0.5,
+    return attack.audit(ym, pm, y0[audited], p0[audited], gm, g0[audited],
                         n_boot=MEMBERSHIP_BOOT, seed=seed)  # fmt: skip
 
 
