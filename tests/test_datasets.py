@@ -153,3 +153,18 @@ def test_compas_derivation_reproduces_the_vendored_file(raw_dir: Path) -> None:
     derived = derive_compas(source)
     assert derived == gzip.decompress((raw_dir / "compas-two-years-derived.csv.gz").read_bytes())
     assert hashlib.sha256(derived).hexdigest() == get_dataset("compas").raw_files[0].sha256
+
+
+def test_load_reads_the_vendored_files(raw_dir, monkeypatch):
+    """``load(name)`` is ``prepare`` of the registered spec on the checkout's data/raw, or on
+    ``$FAIRLDP_RAW_DIR``; a missing folder is named with the way to set it."""
+    from fairldp.datasets import get_dataset, load, prepare, vendored_raw_dir
+
+    monkeypatch.delenv("FAIRLDP_RAW_DIR", raising=False)
+    assert vendored_raw_dir() == raw_dir.resolve()
+    pd.testing.assert_frame_equal(load("german"), prepare(get_dataset("german"), raw_dir))
+    monkeypatch.setenv("FAIRLDP_RAW_DIR", str(raw_dir))
+    assert len(load("german")) == 1000
+    monkeypatch.setenv("FAIRLDP_RAW_DIR", "/nonexistent/raw")
+    with pytest.raises(FileNotFoundError, match="set FAIRLDP_RAW_DIR"):
+        load("german")

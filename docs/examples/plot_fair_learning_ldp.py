@@ -13,18 +13,16 @@ on the TRUE sex against ``epsilon`` (a small version of the paper's Figure 1).
 # %%
 # Data
 # ----
-# :func:`fairldp.datasets.prepare` parses the vendored raw files (checksums verified);
+# :func:`fairldp.datasets.load` parses the vendored raw files (checksums verified);
 # :func:`fairldp.representations.encode` one-hot encodes the non-sensitive features. The
 # sensitive attributes are not features: the learner sees sex only through its report.
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-import fairldp
-from fairldp.datasets import get_dataset, prepare, stratified_split
+from fairldp.datasets import get_dataset, load, stratified_split
 from fairldp.fair import NoiseModel
 from fairldp.fair.methods import make_method
 from fairldp.ldp import get_protocol
@@ -33,9 +31,8 @@ from fairldp.models import make_model
 from fairldp.representations import Layout, encode
 from fairldp.rng import make_rng
 
-raw_dir = Path(fairldp.__file__).resolve().parents[2] / "data" / "raw"
 spec = get_dataset("adult")
-df = prepare(spec, raw_dir)
+df = load("adult")
 layout = Layout(categorical=tuple(c.name for c in spec.categorical), numeric=spec.numeric,
                 reports={}, group=None)
 X = encode(df, layout).to_numpy(np.float64)

@@ -15,21 +15,19 @@ regression and a LightGBM model on the vendored COMPAS data, per race.
 # The rows are split at random into the target's training rows (members), held-out rows
 # (non-members) and a disjoint shadow set from the same distribution, on which the shadow
 # attack trains copies of the target.
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-import fairldp
-from fairldp.datasets import get_dataset, prepare
+from fairldp.datasets import get_dataset, load
 from fairldp.membership import ShadowSpec, membership_audit
 from fairldp.models import make_model
 from fairldp.representations import Layout, encode
 from fairldp.rng import make_rng
 
 spec = get_dataset("compas")
-df = prepare(spec, Path(fairldp.__file__).resolve().parents[2] / "data" / "raw")
+df = load(spec.name)
 layout = Layout(categorical=tuple(c.name for c in spec.categorical), numeric=spec.numeric,
                 reports={}, group=None)
 X = encode(df, layout).to_numpy(np.float64)

@@ -17,7 +17,6 @@ naming it loads with :func:`fairldp.config.load_study` and is planned by
 # ``fit(X, y, *, sensitive_features=z)``) and implements its two hooks, ``_fit(X, y, z)`` and
 # ``_proba1(X, z)``; constructor arguments after the first three are the parameters a study
 # may set. ``replace=True`` lets the example run twice in one session.
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -25,9 +24,8 @@ import pandas as pd
 import yaml
 from threadpoolctl import threadpool_limits
 
-import fairldp
 from fairldp.config import ConfigError, load_study
-from fairldp.datasets import get_dataset, prepare, stratified_split
+from fairldp.datasets import get_dataset, load, stratified_split
 from fairldp.fair import METHODS, NoiseModel
 from fairldp.fair.methods import FairMethod, base_estimator, make_method
 from fairldp.ldp import get_protocol
@@ -66,7 +64,7 @@ print("registered:", "group_quantile" in METHODS, METHODS.meta("group_quantile")
 # A random tenth of Adult, sex released by GRR at ``epsilon = 2``; every method is built by
 # name with ``make_method`` and scored on the TRUE sex of the test rows, over 5 seeds.
 spec = get_dataset("adult")
-df = prepare(spec, Path(fairldp.__file__).resolve().parents[2] / "data" / "raw")
+df = load(spec.name)
 df = df.iloc[make_rng(0, "example", "plugin", "rows").permutation(len(df))[:4500]]
 layout = Layout(categorical=tuple(c.name for c in spec.categorical), numeric=spec.numeric,
                 reports={}, group=None)

@@ -15,18 +15,16 @@ estimation errors.
 # ----------
 # Columns are declared with :class:`fairldp.ldp.ColumnSpec`; categorical values are codes
 # ``0..k-1``. ``weight`` is read by the ``weighted`` split only (sex counts three times).
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-import fairldp
-from fairldp.datasets import get_dataset, prepare
+from fairldp.datasets import get_dataset, load
 from fairldp.ldp import RECORD_SPLITS, ColumnSpec, privatize_record
 
 spec = get_dataset("adult")
-df = prepare(spec, Path(fairldp.__file__).resolve().parents[2] / "data" / "raw")
+df = load(spec.name)
 columns = [
     ColumnSpec("sex", "categorical", "grr", k=2, weight=3.0),
     ColumnSpec("race", "categorical", "grr", k=5),

@@ -1,7 +1,13 @@
 """Benchmark datasets: a registry of specs, checksum-verified raw files, parsers and splits."""
 
 from fairldp.datasets.download import DownloadError, fetch
-from fairldp.datasets.raw import ChecksumError, DataFormatError, prepare
+from fairldp.datasets.raw import (
+    ChecksumError,
+    DataFormatError,
+    load,
+    prepare,
+    vendored_raw_dir,
+)
 from fairldp.datasets.registry import (
     REGISTRY,
     Attribute,
@@ -24,7 +30,9 @@ __all__ = [
     "base_name",
     "fetch",
     "get_dataset",
+    "load",
     "prepare",
     "registered",
     "stratified_split",
+    "vendored_raw_dir",
 ]

@@ -148,6 +148,37 @@ def prepare(
     return df
 
 
+#: environment variable naming the folder of the raw files, for :func:`load`
+RAW_DIR_ENV = "FAIRLDP_RAW_DIR"
+
+
+def vendored_raw_dir() -> Path:
+    """The folder of the vendored raw files: ``$FAIRLDP_RAW_DIR`` if set, else ``data/raw`` of
+    the checkout the package is imported from (a source tree or an editable install)."""
+    import os
+
+    env = os.environ.get(RAW_DIR_ENV)
+    path = Path(env) if env else Path(__file__).resolve().parents[3] / "data" / "raw"
+    if not path.is_dir():
+        raise FileNotFoundError(
+            f"no raw data folder at {path}: set {RAW_DIR_ENV} to the folder of the raw files "
+            "(data/raw of a fairldp checkout), or pass raw_dir"
+        )
+    return path
+
+
+def load(name: str, raw_dir: str | Path | None = None, **params: object) -> pd.DataFrame:
+    """The prepared table of the registered dataset ``name``: :func:`prepare` of
+    :func:`~fairldp.datasets.get_dataset` on the vendored raw files (checksums verified;
+    ``raw_dir`` default :func:`vendored_raw_dir`); ``params`` go to a synthetic generator."""
+    from fairldp.datasets.registry import get_dataset
+
+    spec = get_dataset(name)
+    folder = Path(raw_dir) if raw_dir is not None else (
+        None if spec.generator is not None else vendored_raw_dir())  # fmt: skip
+    return prepare(spec, folder if folder is not None else ".", params=params or None)
+
+
 def prepared_metadata(
     spec: DatasetSpec,
     lock: str | Path | None = None,
