@@ -283,6 +283,9 @@ class Privatizer:
     training rows; Mozannar et al. 2020). ``others``: what becomes of the sensitive attributes
     not in ``attributes``: ``drop`` (not released) or ``clear`` (released as they are, without
     protection: the single-attribute setting "sLDP" of Makhlouf et al., DMKD 2024).
+    ``protocol_params`` (study key) are folded into ``protocol`` at load, e.g.
+    ``fair_rr(prior=0.67,0.33)`` (:func:`fairldp.ldp.registry.split_protocol`), the name every
+    stage then builds the protocol from.
 
     Whole-record LDP (:func:`fairldp.privacy.release_record`): ``features`` (``public``, ``all``
     or a list of non-sensitive features) are privatized with the sensitive attributes,
@@ -545,7 +548,7 @@ DEFAULTS: dict[str, Any] = {
 PRIVATIZER_DEFAULTS = {"budget_splits": ["uniform"], "attributes": "all", "test": "clean",
                        "others": "drop", "features": "public", "label": "public",
                        "categorical": "adp", "numeric": "hybrid", "bounds": {}, "weights": {},
-                       "sampled": "auto", "encoding": "reports"}
+                       "sampled": "auto", "encoding": "reports", "protocol_params": {}}
 LEARNER_DEFAULTS = {"model": "logistic_regression", "method": "none", "params": {}}
 
 
@@ -616,6 +619,7 @@ def _privatizers(raw: Mapping[str, Any]) -> dict[str, Privatizer]:
                     raise _fail(f"{key}.budget_splits[{i}]", f"{s!r} is not a budget split"
                                 f"{why}{closest(s, list(allowed))}; allowed: "
                                 f"{list(allowed)}")  # fmt: skip
+        protocol = _with_params(key, protocol, dict(spec["protocol_params"] or {}))
         if record:
             _known(f"{key}.categorical", spec["categorical"], PROTOCOLS)
             if spec["encoding"] == "unbiased" and spec["categorical"] in ("she",):
@@ -645,6 +649,25 @@ def _privatizers(raw: Mapping[str, Any]) -> dict[str, Privatizer]:
                                features, spec["label"], spec["categorical"], spec["numeric"],
                                bounds, weights, spec["sampled"], spec["encoding"])  # fmt: skip
     return out
+
+
+def _with_params(key: str, protocol: str, params: dict[str, Any]) -> str:
+    """The protocol's full registry name with its ``protocol_params`` (e.g.
+    ``fair_rr(prior=0.67,0.33)``, :func:`fairldp.ldp.registry.split_protocol`), validated."""
+    from fairldp.ldp.registry import PROTOCOLS, protocol_params
+
+    if not params:
+        return protocol
+    key = f"{key}.protocol_params"
+    allowed = [] if protocol == NON_PRIVATE else list(protocol_params(protocol))
+    unknown = [p for p in params if p not in allowed]
+    if unknown:
+        raise _fail(key, f"{unknown[0]!r} is not a parameter of protocol {protocol!r}"
+                    f"{closest(unknown[0], allowed)}; its parameters: {allowed}")
+    try:
+        return PROTOCOLS.get(protocol).full_name(**params)  # type: ignore[attr-defined]
+    except ValueError as exc:
+        raise _fail(key, str(exc)) from None
 
 
 def _representations(raw: Mapping[str, Any]) -> dict[str, Variant]:
@@ -841,6 +864,7 @@ def _check_combinations(study: Study) -> None:
                         raise _fail(f"privatizers.{p}.attributes", f"{a!r} is not a sensitive "
                                     f"attribute of {ds} (run {run.name!r}); its sensitive "
                                     f"attributes: {spec.sensitive_names}")  # fmt: skip
+                _check_protocol_domain(p, priv, spec, names)
                 if priv.record:
                     _check_record(p, priv, spec, names)
                 member = [a for a in run.audits if a.startswith("membership")]
@@ -874,6 +898,25 @@ def _check_combinations(study: Study) -> None:
                 if study.learners[n].method != "none" and not spec.feature_names:
                     raise _fail(f"{key}.learners", f"learner {n!r} learns from the non-"
                                 f"sensitive features, and {ds} has none")  # fmt: skip
+
+
+def _check_protocol_domain(name: str, priv: Privatizer, spec: Any,
+                           attributes: Sequence[str]) -> None:  # fmt: skip
+    """A protocol prior (``protocol_params.prior``) has one entry per value of every domain the
+    protocol runs on: each released attribute's, or their product's under ``combined``."""
+    from fairldp.ldp.registry import split_protocol
+
+    prior = split_protocol(priv.protocol)[1].get("prior")
+    if prior is None:
+        return
+    ks = {a: spec.attribute(a).k for a in attributes}
+    if "combined" in priv.budget_splits and len(attributes) > 1:
+        ks = {"+".join(attributes): math.prod(ks.values())}
+    for a, k in ks.items():
+        if k != len(prior):
+            raise _fail(f"privatizers.{name}.protocol_params.prior", f"has {len(prior)} "
+                        f"entries, but the protocol runs on {a!r} of {spec.name}, which has "
+                        f"k = {k} values; give one entry per value")
 
 
 def _check_record(name: str, priv: Privatizer, spec: Any, attributes: Sequence[str]) -> None:

@@ -6,7 +6,9 @@ import numpy as np
 
 from fairldp.ldp import PROTOCOLS
 
-ALL = sorted(PROTOCOLS)
+#: the protocols of the generic tests: fair_rr's channel is an optimum for a public prior and its
+#: variance needs the whole distribution, so tests/ldp/test_fairaware.py tests it on its own
+ALL = sorted(p for p in PROTOCOLS if p != "fair_rr")
 EPS_GRID = (0.01, 0.5, 1.0, 4.0, 30.0, 50.0)
 
 

@@ -14,7 +14,7 @@ import pytest
 from ldp_testutils import ALL, EPS_GRID
 from scipy.special import gammaln
 
-from fairldp.ldp import BLH, GRR, OLH, OUE, SHE, SS, SUE, THE, get_protocol
+from fairldp.ldp import BLH, GRR, OLH, OUE, PROTOCOLS, SHE, SS, SUE, THE, get_protocol
 
 KS = (2, 3, 10, 100)
 
@@ -129,3 +129,4 @@ def test_adp_choice() -> None:
 
 def test_all_protocols_registered() -> None:
     assert ALL == sorted(["adp", "blh", "grr", "olh", "oue", "she", "ss", "sue", "the"])
+    assert sorted(PROTOCOLS) == sorted([*ALL, "fair_rr"])  # fair_rr: tests/ldp/test_fairaware.py

@@ -17,7 +17,8 @@ fair classification", NeurIPS 2019, and the locally-private-attribute model of M
 Ohannessian & Srebro, "Fair learning with private demographic data", ICML 2020 (who use GRR);
 here it is extended to every protocol of :mod:`fairldp.ldp` through its exact ``T``.
 
-Decoding (:func:`decode`): GRR reports are codes already (``Z = R``). Every other protocol is
+Decoding (:func:`decode`): GRR and fair-RR (:class:`~fairldp.ldp.fairaware.FairRR`) reports
+are codes already (``Z = R``). Every other protocol is
 decoded to the posterior mode ``argmax_a prior[a] P(R | A = a)`` (prior uniform by default;
 ties uniformly at random with ``tie_break="random"``, the default, which needs the uniform
 prior and a generator; or to the smallest index with ``tie_break="smallest"``). For the
@@ -49,6 +50,7 @@ from numpy.typing import ArrayLike, NDArray
 from fairldp.ldp.adp import ADP
 from fairldp.ldp.base import FrequencyProtocol, PureProtocol
 from fairldp.ldp.estimators import project_simplex
+from fairldp.ldp.fairaware import FairRR
 from fairldp.ldp.grr import GRR
 from fairldp.ldp.he import SHE
 from fairldp.ldp.lh import PRIME, LocalHashing
@@ -128,7 +130,7 @@ def _check_tie_break(tie_break: str, prior: ArrayLike | None, proto: FrequencyPr
         raise ValueError(f"tie_break must be one of {list(TIE_BREAKS)}, got {tie_break!r}")
     if (
         tie_break == "random"
-        and not isinstance(proto, GRR)  # GRR decodes to the report: no ties
+        and not isinstance(proto, GRR | FairRR)  # they decode to the report: no ties
         and prior is not None
         and np.ptp(np.asarray(prior, float)) != 0
     ):
@@ -176,7 +178,7 @@ def decode(
 ) -> NDArray[np.int64]:
     """Decode each report to one value in ``[0, k)``.
 
-    - GRR: the report itself (whatever the prior; no ties, so no ``rng`` is needed);
+    - GRR and fair-RR: the report itself (whatever the prior; no ties, no ``rng`` needed);
     - pure protocols (UE, THE, SS, BLH, OLH; ADP delegates): with support set ``S`` of the
       report, ``argmax_a log prior[a] + (log_ratio if a in S else 0)``;
     - SHE: ``argmax_a log prior[a] + (eps/2) clip(2 y_a - 1, -1, 1)``, i.e. the Laplace
@@ -193,7 +195,7 @@ def decode(
     rep = proto.as_reports(reports)
     pr = check_prior(prior, proto.k)
     rnd = _check_tie_break(tie_break, prior, proto) == "random"
-    if isinstance(proto, GRR):
+    if isinstance(proto, GRR | FairRR):
         return np.array(rep, dtype=np.int64)
     if rnd and not isinstance(rng, np.random.Generator):
         raise ValueError(
@@ -748,6 +750,7 @@ def transition_matrix(
     :func:`decode` with the same ``prior`` and ``tie_break``.
 
     - GRR: ``p`` on the diagonal, ``q`` elsewhere (``protocol.transition_matrix``);
+    - fair-RR: its mechanism ``Q`` (``protocol.transition_matrix``, the report is ``z``);
     - UE (SUE, OUE) and THE: closed form from the independent Bernoulli bits;
     - SS: closed form from the uniform-subset combinatorics;
     - BLH/OLH: integration over the universal hash family (exact up to ``O(k^2 / 2^31)``;
@@ -765,7 +768,7 @@ def transition_matrix(
     proto = _inner(protocol)
     pr = check_prior(prior, proto.k)
     rnd = _check_tie_break(tie_break, prior, proto) == "random"
-    if isinstance(proto, GRR):
+    if isinstance(proto, GRR | FairRR):
         t = proto.transition_matrix
     elif isinstance(proto, UnaryEncoding):
         t = _ue_random_matrix(proto) if rnd else _ue_matrix(proto, pr)
@@ -782,7 +785,7 @@ def transition_matrix(
     else:
         raise NoiseModelError(
             f"no exact transition matrix for protocol {proto.name!r} (eps={proto.epsilon}, "
-            f"k={proto.k}); use grr, sue, oue, the, ss, blh, olh, she or adp"
+            f"k={proto.k}); use grr, fair_rr, sue, oue, the, ss, blh, olh, she or adp"
         )
     err = float(np.max(np.abs(t.sum(axis=1) - 1.0)))
     if not err <= 1e-9:  # every computation above accounts for all the probability mass

@@ -13,7 +13,10 @@ as ``get_numeric_mechanism(name, epsilon, low, high)``. Labels: :class:`LabelRR`
 Bayes-optimal adversary recovers a user's value from one report, per protocol, epsilon and
 prior: :func:`attack_success` of :mod:`fairldp.ldp.attacks` (Arcolezi & Gambs 2025). A whole
 record (sensitive attributes, features and label under one budget and one ledger):
-:func:`privatize_record` of :mod:`fairldp.ldp.record` (Wang et al. ICDE 2019).
+:func:`privatize_record` of :mod:`fairldp.ldp.record` (Wang et al. ICDE 2019). The eps-LDP
+channel of the group attribute chosen for fair learning (smallest worst-group variance of the
+recovered group frequencies for a public prior): :class:`FairRR` (``fair_rr``) of
+:mod:`fairldp.ldp.fairaware`.
 """
 
 from fairldp.ldp.adp import ADP
@@ -27,6 +30,7 @@ from fairldp.ldp.attacks import (
 from fairldp.ldp.base import FrequencyProtocol, PureProtocol, true_counts
 from fairldp.ldp.budget import BUDGET_SPLITS, split_budget
 from fairldp.ldp.estimators import ESTIMATION_METHODS, ibu, project_simplex
+from fairldp.ldp.fairaware import FairRR, optimal_mechanism
 from fairldp.ldp.grr import GRR
 from fairldp.ldp.he import SHE, THE
 from fairldp.ldp.label import LabelRR, RRWithPrior, check_prior
@@ -93,6 +97,7 @@ __all__ = [
     "CodeReports",
     "ColumnSpec",
     "Duchi",
+    "FairRR",
     "FrequencyProtocol",
     "HashReports",
     "Hybrid",
@@ -121,6 +126,7 @@ __all__ = [
     "get_numeric_mechanism",
     "get_protocol",
     "ibu",
+    "optimal_mechanism",
     "privatize",
     "privatize_column",
     "privatize_record",

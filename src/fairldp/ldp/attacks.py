@@ -125,6 +125,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from fairldp.ldp.adp import ADP
 from fairldp.ldp.base import FrequencyProtocol, PureProtocol
+from fairldp.ldp.fairaware import FairRR
 from fairldp.ldp.grr import GRR
 from fairldp.ldp.he import SHE
 from fairldp.ldp.lh import PRIME, LocalHashing
@@ -432,6 +433,10 @@ def _analytical(proto: FrequencyProtocol, pr: NDArray[np.float64] | None, hash_m
         return _lh_ideal(proto, pr) if hash_model == "ideal" else _lh_implemented(proto, pr)
     if isinstance(proto, SHE):
         return _she_uniform(proto) if pr is None else _she_prior(proto, pr)
+    if isinstance(proto, FairRR):  # a finite channel: sum_z max_a pi_a Q[a, z]
+        q = proto.transition_matrix
+        p = np.full(proto.k, 1.0 / proto.k) if pr is None else pr
+        return float((p[:, None] * q).max(axis=0).sum())
     raise NotImplementedError(
         f"no analytical attack success for protocol {proto.name!r} ({type(proto).__name__}); "
         "estimate it with empirical_attack_success"
@@ -516,6 +521,13 @@ def empirical_attack_success(
 
         def transform(rows: NDArray[Any]) -> NDArray[np.float64]:
             return rows.astype(np.float64) * weight
+
+    elif isinstance(proto, FairRR):  # one-hot report rows: score_v = log Q[v, z]
+        with np.errstate(divide="ignore"):
+            log_q = np.log(proto.transition_matrix)
+
+        def transform(rows: NDArray[Any]) -> NDArray[np.float64]:
+            return rows.astype(np.float64) @ log_q.T
 
     else:
         raise NotImplementedError(
