@@ -5,7 +5,9 @@
 - :mod:`fairldp.fair.methods`: fair classifiers trained on the decoded attribute ``Z`` only
   (:func:`~fairldp.fair.methods.make_method`; imported on demand, it loads scikit-learn);
 - :mod:`fairldp.fair.transfer`: geometric transfer between groups by optimal transport
-  (``ot_transfer``: learn where the labels are reliable, transport the other groups there).
+  (``ot_transfer``: learn where the labels are reliable, transport the other groups there);
+- :mod:`fairldp.fair.arl`: adversarially reweighted learning (``arl``, Lahoti et al. 2020),
+  which uses no group at all (``uses_groups=False``; PyTorch, the extra ``dpsgd``).
 
 :data:`METHODS` is the registry of fair methods (name -> estimator class built as
 ``cls(noise_model, base_model, random_state, **fixed, **params)``). The built-in names are
@@ -57,6 +59,9 @@ for _name, _cls, _noise, _fixed in _BUILTIN:
 # geometric transfer by optimal transport (fairldp.fair.transfer)
 METHODS.register_lazy("ot_transfer", "fairldp.fair.transfer:OTTransfer", fixed={},
                       needs_noise_model=False, uses_groups=True)  # fmt: skip
+# adversarially reweighted learning (fairldp.fair.arl): no sensitive attribute at all
+METHODS.register_lazy("arl", "fairldp.fair.arl:ARL", fixed={}, needs_noise_model=False,
+                      uses_groups=False)  # fmt: skip
 
 from fairldp.fair.noise import (  # noqa: E402
     MAX_CONDITION,
