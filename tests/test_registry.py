@@ -82,12 +82,14 @@ def test_builtin_registries_are_populated() -> None:
     from fairldp.representations import REPRESENTATIONS
 
     assert {"adult", "german", "compas", "synthetic_joint"} <= set(REGISTRY)
-    assert list(PROTOCOLS) == ["grr", "sue", "oue", "blh", "olh", "ss", "the", "she", "adp"]
+    assert list(PROTOCOLS) == ["grr", "sue", "oue", "blh", "olh", "ss", "the", "she", "adp",
+                               "fair_rr"]
     assert list(MODELS) == ["lightgbm", "logistic_regression", "dpsgd", "cell_bayes"]
-    assert len(METHODS) == 27
-    assert list(REPRESENTATIONS) == ["identity", "lfr", "quantile", "ot", "correlation_remover"]
+    assert len(METHODS) == 28
+    assert list(REPRESENTATIONS) == ["fair_encoder", "identity", "lfr", "quantile", "ot",
+                                     "correlation_remover", "xie"]
     assert list(AUDITS) == ["utility", "fairness_true", "fairness_privatized",
                             "attribute_recovery", "group_rates", "intersectional_rates",
                             "leakage", "membership", "membership_shadow"]
     assert "equalized_odds_difference" in METRICS
-    assert set(FIGURE_KINDS) == {"budget", "levelling", "lines", "pareto", "theory"}  # import order
+    assert set(FIGURE_KINDS) == {"budget", "frontier", "levelling", "lines", "pareto", "theory"}

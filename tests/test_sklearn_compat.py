@@ -32,6 +32,7 @@ from fairldp.fair import METHODS, NoiseModel
 from fairldp.ldp import get_protocol
 from fairldp.repair import (
     CorrelationRemoverRepair,
+    FairEncoder,
     GroupPosterior,
     LearnedFairRepresentation,
     OTRepair,
@@ -67,15 +68,21 @@ TRANSFORMERS = {
     "LearnedFairRepresentation": LearnedFairRepresentation(
         n_prototypes=3, max_iter=20, random_state=0
     ),
+    "FairEncoder": FairEncoder(n_components=2, hidden=4, n_fourier=4, epochs=2, batch_size=16,
+                               random_state=0),
     # EM posteriors P(A | z, x) from the privatized group (the most general of its methods)
     "GroupPosterior": GroupPosterior("posterior", transition=_NM.T, n_iter=3),
 }
 
 
+#: estimators fitted on a binary target (the wrapper binarizes the checks' targets)
+_BINARY_TARGET = (LearnedFairRepresentation, FairEncoder)
+
+
 class _WithGroup(MetaEstimatorMixin, BaseEstimator):
     """Test-only: the group of a row is the parity of ``floor(997 |x_0|)`` (a function of the
-    row, nearly independent of the check's labels). LearnedFairRepresentation (binary target)
-    gets ``y == max(y)``."""
+    row, nearly independent of the check's labels). LearnedFairRepresentation and FairEncoder
+    (binary target) get ``y == max(y)``."""
 
     def __init__(self, estimator: BaseEstimator) -> None:
         self.estimator = estimator
@@ -91,7 +98,7 @@ class _WithGroup(MetaEstimatorMixin, BaseEstimator):
             return (np.nan_to_num(np.floor(997 * x0)) % 2).astype(np.int64)
 
     def fit(self, X: object, y: object = None) -> _WithGroup:
-        if isinstance(self.estimator, LearnedFairRepresentation) and y is not None:
+        if isinstance(self.estimator, _BINARY_TARGET) and y is not None:
             yy = np.asarray(y)
             y = (yy == yy.max()).astype(np.int64) if yy.size else yy
         self.estimator_ = clone(self.estimator).fit(X, y, sensitive_features=self._group(X))
@@ -129,7 +136,7 @@ class WithGroupClassifier(ClassifierMixin, _WithGroup):
 class WithGroupTransformer(TransformerMixin, _WithGroup):
     def transform(self, X: object) -> np.ndarray:
         check_is_fitted(self)
-        if isinstance(self.estimator_, LearnedFairRepresentation):
+        if isinstance(self.estimator_, _BINARY_TARGET):  # their transform needs no group
             return self.estimator_.transform(X)
         return self.estimator_.transform(X, sensitive_features=self._group(X))
 
@@ -281,4 +288,7 @@ def test_unfitted_estimators_raise_not_fitted_error(name: str) -> None:
     X, _, a = _toy(20)
     method = est.predict if name in CLASSIFIERS else est.transform
     with pytest.raises(NotFittedError):
-        method(X, sensitive_features=a) if name != "LearnedFairRepresentation" else method(X)
+        if isinstance(est, _BINARY_TARGET):  # their transform needs no group
+            method(X)
+        else:
+            method(X, sensitive_features=a)

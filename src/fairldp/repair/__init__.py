@@ -8,11 +8,14 @@
 - baselines: :class:`CorrelationRemoverRepair` (fairlearn's CorrelationRemover, optionally
   corrected through ``T``) and :class:`LearnedFairRepresentation` (Zemel et al., ICML 2013,
   analytic gradient);
+- :class:`FairEncoder`: fairldp's own learned representation, class-conditionally invariant
+  to a group seen only through an LDP channel (debiased U-statistic penalty; PyTorch);
 - :func:`attribute_leakage`, :func:`cross_fitted_leakage`: how well the TRUE attribute can
   be inferred from a representation (evaluation side).
 """
 
 from fairldp.repair.baselines import CorrelationRemoverRepair
+from fairldp.repair.encoder import FairEncoder
 from fairldp.repair.groups import (
     GROUP_METHODS,
     GroupPosterior,
@@ -27,6 +30,7 @@ from fairldp.repair.ot import OTRepair, QuantileRepair
 __all__ = [
     "GROUP_METHODS",
     "CorrelationRemoverRepair",
+    "FairEncoder",
     "GroupPosterior",
     "LearnedFairRepresentation",
     "OTRepair",

@@ -47,7 +47,7 @@ __all__ = [
 
 
 def _load_builtin() -> None:
-    from fairldp.representations import identity, lfr, repair  # noqa: F401
+    from fairldp.representations import encoder, identity, lfr, repair, xie  # noqa: F401
 
 
 #: representation kind name -> class (a frozen dataclass; its fields are the parameters)
