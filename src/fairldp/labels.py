@@ -89,6 +89,7 @@ _METHODS = {
     "corrected_reweigh": "corrected reweighing",
     "corrected_threshold_eo": "corrected thresholds, EO",
     "corrected_threshold_dp": "corrected thresholds, DP",
+    "arl": "ARL (no group)",
 }
 _KINDS = {
     "identity": "identity",
@@ -96,6 +97,8 @@ _KINDS = {
     "ot": "OT repair",
     "correlation_remover": "correlation remover",
     "lfr": "LFR",
+    "fair_encoder": "fair encoder (fairldp)",
+    "xie": "Xie et al. encoder",
 }
 _GROUPS = {"naive": "naive groups", "deconvolution": "deconvolved groups",
            "posterior": "posterior groups"}  # fmt: skip
@@ -112,6 +115,7 @@ _AUDITS = {
 _TOKENS = {
     "grr": "GRR", "sue": "SUE", "oue": "OUE", "blh": "BLH", "olh": "OLH", "adp": "ADP",
     "ss": "SS", "she": "SHE", "ot": "OT", "lfr": "LFR", "acs": "ACS", "auc": "AUC",
+    "arl": "ARL", "rr": "RR",
     "roc": "ROC", "ldp": "LDP", "dp": "DP", "eo": "EO", "tpr": "TPR", "fpr": "FPR",
     "lgbm": "LightGBM", "lightgbm": "LightGBM", "lr": "LR", "k": "k",
     "expgrad": "exp. gradient", "postproc": "post-processing", "deconv": "deconvolved",
@@ -224,6 +228,8 @@ def label(axis: str, value: Any = None) -> str:
     if axis in _VALUES and text in _VALUES[axis]:
         return _VALUES[axis][text]
     if axis == "protocol":
+        if text.startswith("fair_rr"):  # fair_rr(prior=...,objective=...): the parameters kept
+            return "fairness-aware RR" + text[len("fair_rr"):]
         return text.upper()
     if axis == "learner":  # a learner named after its model or fair method
         return _MODELS.get(text) or _METHODS.get(text) or readable(text)

@@ -47,13 +47,19 @@ def levelling_down(
     reference: str,
     rates: Sequence[str] = RATES,
     z: float = 2.0,
+    reference_representation: str | None = None,
 ) -> pd.DataFrame:
     """The audit table (:data:`COLUMNS`) of every learner of ``metrics`` (the tidy metrics
     table, with ``group_rates`` rows) against the ``reference`` learner: per cell, learner,
     group and rate, the mean rate of both (``value``, ``reference_value``), the paired
     ``change`` and its ``se`` over ``n_seeds`` seeds, ``worse`` (the group made worse),
     ``levelled_down`` (some group of the cell and learner made worse on the rate) and
-    ``strictly`` (every group)."""
+    ``strictly`` (every group).
+
+    ``reference_representation``: the reference is the ``reference`` learner on that
+    representation (e.g. ``identity``), and every other row of the cell -- other
+    representations and their amounts too -- is compared with it (a fair representation
+    audited against the unconstrained model on the released features)."""
     unknown = [r for r in rates if r not in BETTER]
     if unknown:
         raise ValueError(f"no direction known for {unknown}; audited rates: {list(BETTER)}")
@@ -64,14 +70,22 @@ def levelling_down(
     if reference not in learners:
         raise ValueError(f"the reference learner {reference!r} has no per-group rates; "
                          f"learners with some: {sorted(learners)}")  # fmt: skip
-    keys = [*CELL, "group", "metric", "seed"]
+    is_ref = rows["learner"].eq(reference).to_numpy(bool, copy=True)
+    cell = CELL
+    if reference_representation is not None:
+        is_ref = is_ref & rows["representation"].eq(reference_representation).to_numpy(bool)
+        if not is_ref.any():
+            raise ValueError(f"the reference learner {reference!r} has no per-group rates on "
+                             f"representation {reference_representation!r}")  # fmt: skip
+        cell = [c for c in CELL if c not in ("representation", "kind", "amount")]
+    keys = [*cell, "group", "metric", "seed"]
     if "bias_rate" not in rows.columns:  # a table of a study without label bias, before 0.x
         rows = rows.assign(bias_rate=np.nan)
     # NaN stands for "not applicable" in these columns: a sentinel, so that it matches itself
     rows = rows.assign(amount=rows["amount"].fillna(-1.0), bias_rate=rows["bias_rate"].fillna(-1.0))
-    ref = rows[rows["learner"] == reference][[*keys, "value"]]
+    ref = rows[is_ref][[*keys, "value"]]
     ref = ref.rename(columns={"value": "reference_value"})
-    pairs = rows[rows["learner"] != reference].merge(ref, on=keys, how="inner")
+    pairs = rows[~is_ref].merge(ref, on=keys, how="inner")
     pairs["change"] = pairs["value"] - pairs["reference_value"]
     g = pairs.groupby([*CELL, "learner", "group", "metric"], dropna=False, observed=True)
     out = g.agg(value=("value", "mean"), reference_value=("reference_value", "mean"),

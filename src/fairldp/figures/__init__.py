@@ -38,7 +38,7 @@ __all__ = [
 
 
 def _load_builtin() -> None:
-    from fairldp.figures import budget, levelling, lines, pareto, theory  # noqa: F401
+    from fairldp.figures import budget, frontier, levelling, lines, pareto, theory  # noqa: F401
 
 
 #: figure kind name -> class (a frozen dataclass; its fields are the parameters)

@@ -6,26 +6,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import numpy as np
 import pandas as pd
 
 from fairldp.figures import AXES, FIGURE_KINDS, FigureKind, label, summarize
+from fairldp.frontier import pareto_front
 
 __all__ = ["Pareto", "pareto_front"]
 
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
-
-
-def pareto_front(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Indices of the points not dominated when both coordinates are to be maximized (no
-    other point at least as large on both and larger on one), by increasing ``x``."""
-    order = np.lexsort((-y, -x))  # by x descending, ties by y descending
-    front, best = [], -np.inf
-    for i in order:
-        if y[i] > best:
-            front.append(i)
-            best = y[i]
-    return np.array(front[::-1], dtype=np.int64)
 
 
 @FIGURE_KINDS.register("pareto")
