@@ -435,6 +435,20 @@ def test_membership_audit_needs_test_rows_released_like_training_rows() -> None:
     assert both.membership_audits(cell, art, learner) == ["membership", "membership_shadow"]
 
 
+def test_leakage_audits_are_planned_per_artifact() -> None:
+    from fairldp.plan import Plan
+
+    reps = {"identity": {}, "q": {"kind": "quantile", "groups": "naive"}}
+    plan = Plan(load_study(study(representations=reps,
+                                 audits=["utility", "leakage_strong", "leakage"])))  # fmt: skip
+    jobs = plan.leakage()
+    assert jobs
+    for (cell, _), arts in jobs.items():
+        for art in arts:
+            assert plan.leakage_audits(cell, art) == ["leakage", "leakage_strong"]
+    assert "leakage_strong" not in plan.audits("german", "logistic_regression")
+
+
 def test_the_worked_examples_of_the_study_reference_load() -> None:
     """Each worked example of config/README.md replaces its keys in the reference's first
     example, and the result is a valid study."""

@@ -90,6 +90,6 @@ def test_builtin_registries_are_populated() -> None:
                                      "correlation_remover", "xie"]
     assert list(AUDITS) == ["utility", "fairness_true", "fairness_privatized",
                             "attribute_recovery", "group_rates", "intersectional_rates",
-                            "leakage", "membership", "membership_shadow"]
+                            "leakage", "leakage_strong", "membership", "membership_shadow"]
     assert "equalized_odds_difference" in METRICS
     assert set(FIGURE_KINDS) == {"budget", "frontier", "levelling", "lines", "pareto", "theory"}

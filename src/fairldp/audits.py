@@ -21,7 +21,8 @@ each produces rows of the metrics table with its name in the ``audit`` column.
   the representation, from every feature and from the numeric features alone
   (:func:`fairldp.repair.cross_fitted_leakage`): the representation's map is fitted on the
   training rows; the attacker is cross-fitted on the test rows (5 stratified folds: fitted on
-  four, scored on the fifth), so 0.5 AUC means no leakage;
+  four, scored on the fifth), so 0.5 AUC means no leakage; ``leakage_strong`` the same with
+  gradient-boosted trees as the attacker, on every feature;
 - ``membership`` (model): how well an attacker tells the model's training rows (members) from
   held-out rows released the same way (non-members), from the model's loss on each
   (:func:`fairldp.membership.membership_audit`, loss-threshold attack of Yeom et al. 2018,
@@ -204,6 +205,11 @@ class Leakage(RepresentationAudit):
 
     name = "leakage"
     uses_training_groups = False
+    #: the attacker model of :func:`fairldp.repair.cross_fitted_leakage` and the metric prefix
+    attacker = "logistic"
+    prefix = "leakage"
+    #: also attack the numeric features alone (metrics ``{prefix}_auc_numeric``, ...)
+    numeric_view = True
 
     def values(
         self,
@@ -217,22 +223,37 @@ class Leakage(RepresentationAudit):
         from fairldp.repair import cross_fitted_leakage
 
         del train, a_train  # the map was fitted on them: in-sample rows would bias the attacker
-        views = {"_numeric": [c for c in numeric if c in test.columns], "": list(test.columns)}
+        views = {"": list(test.columns)}
+        if self.numeric_view:
+            views = {"_numeric": [c for c in numeric if c in test.columns], **views}
         out: dict[str, float] = {}
         for suffix, cols in views.items():
             if not cols:
                 continue
             try:
                 leak = cross_fitted_leakage(test[cols].to_numpy(float), a_test,
-                                            random_state=random_state)  # fmt: skip
+                                            random_state=random_state,
+                                            model=self.attacker)  # fmt: skip
             except ValueError as err:  # too few test rows of a group to cross-fit: undefined
                 log.warning("leakage undefined: %s", err)
                 leak = {"auc": np.nan, "accuracy": np.nan, "baseline_accuracy": np.nan}
-            out[f"leakage_auc{suffix}"] = leak["auc"]
-            out[f"leakage_accuracy{suffix}"] = leak["accuracy"]
-            if not suffix:
-                out["leakage_baseline_accuracy"] = leak["baseline_accuracy"]
+            out[f"{self.prefix}_auc{suffix}"] = leak["auc"]
+            out[f"{self.prefix}_accuracy{suffix}"] = leak["accuracy"]
+            if not suffix and self.numeric_view:
+                out[f"{self.prefix}_baseline_accuracy"] = leak["baseline_accuracy"]
         return out
+
+
+@register
+class LeakageStrong(Leakage):
+    """The leakage audit with a strong attacker: gradient-boosted trees
+    (HistGradientBoostingClassifier, early stopping), cross-fitted the same way, on every
+    feature of the representation (metrics ``leakage_strong_auc``, ``leakage_strong_accuracy``)."""
+
+    name = "leakage_strong"
+    attacker = "hgb"
+    prefix = "leakage_strong"
+    numeric_view = False
 
 
 @register

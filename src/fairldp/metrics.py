@@ -282,6 +282,8 @@ for _name, _label, _none in (
     ("leakage_baseline_accuracy", "Majority-class accuracy of A", None),
     ("leakage_auc_numeric", "Leakage AUC of A (numeric features)", 0.5),
     ("leakage_accuracy_numeric", "Leakage accuracy of A (numeric features)", None),
+    ("leakage_strong_auc", "Leakage AUC of A (boosted-trees attacker)", 0.5),
+    ("leakage_strong_accuracy", "Leakage accuracy of A (boosted-trees attacker)", None),
 ):
     METRICS.register(_name, Metric(_name, "leakage", _label, None, _none))
 

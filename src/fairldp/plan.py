@@ -66,7 +66,9 @@ PATHS = {
 
 
 #: audits with a stage of their own (not prediction audits of the evaluate stage)
-OWN_STAGE_AUDITS = ("leakage", "membership", "membership_shadow")
+OWN_STAGE_AUDITS = ("leakage", "leakage_strong", "membership", "membership_shadow")
+#: the audits of the leakage stage (one stage per cell runs the attackers any run asks for)
+LEAKAGE_AUDITS = ("leakage", "leakage_strong")
 #: the audits of the membership stage (one stage per model runs the attacks any run asks for)
 MEMBERSHIP_AUDITS = ("membership", "membership_shadow")
 
@@ -118,6 +120,7 @@ class Plan:
         self._variant_seeds: dict[tuple[Cell, str], set[int]] = defaultdict(set)
         self._learner_seeds: dict[tuple[Cell, str, str], set[int]] = defaultdict(set)
         self._leakage: dict[tuple[Cell, str], set[int]] = defaultdict(set)
+        self._leak_audits: dict[tuple[Cell, str], set[str]] = defaultdict(set)
         self._membership: dict[tuple[Cell, str, str], set[int]] = defaultdict(set)
         self._attacks: dict[tuple[Cell, str, str], set[str]] = defaultdict(set)
         self._audits: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -127,8 +130,10 @@ class Plan:
                 for v in run.representations:
                     self._artifacts[cell, self.artifact(cell, v)] = self.resolved(cell, v)
                     self._variant_seeds[cell, v] |= set(run.seeds)
-                    if "leakage" in run.audits:
+                    leaks = set(run.audits) & set(LEAKAGE_AUDITS)
+                    if leaks:
                         self._leakage[cell, v] |= set(run.seeds)
+                        self._leak_audits[cell, self.artifact(cell, v)] |= leaks
                     for n in run.learners:
                         self._learner_seeds[cell, v, n] |= set(run.seeds)
                         attacks = set(run.audits) & set(MEMBERSHIP_AUDITS)
@@ -225,6 +230,12 @@ class Plan:
             for b, s in self._blocks(seeds).items():
                 out[cell, b][a] = s
         return dict(out)
+
+    def leakage_audits(self, cell: Cell, artifact: str) -> list[str]:
+        """The leakage audits (:data:`LEAKAGE_AUDITS`) any run asks of ``artifact`` of
+        ``cell``, in that order: a parameter of the cell's leakage stage."""
+        asked = self._leak_audits.get((cell, artifact), set())
+        return [a for a in LEAKAGE_AUDITS if a in asked]
 
     def membership(self) -> dict[tuple[Cell, str, str, str], tuple[int, ...]]:
         """(cell, artifact, learner, block) -> seeds of the models audited for membership."""

@@ -486,3 +486,38 @@ def test_attribute_recovery_is_grr_keep_probability(chain: dict[str, Path], tmp_
     overall = t[t["group"] == ""]
     assert len(overall) == 2 * len(SEEDS) and set(t["group"]) == {"", "female", "male"}
     assert (abs(overall["value"] - p) < 4 * math.sqrt(p * (1 - p) / 300)).all()
+
+
+def test_strong_leakage_audit_runs_beside_the_logistic_one(
+    chain: dict[str, Path], tmp_path: Path
+) -> None:
+    """An artifact asked for both attackers gets both metric families, the boosted-trees one
+    equal to a by-hand cross-fitted attack; an unknown audit is refused before any work."""
+    from fairldp.repair import cross_fitted_leakage
+    from fairldp.rng import derive_int_seed
+
+    out = tmp_path / "leak.parquet"
+    arts = [{"name": "deconv", "representation": DECONV, "seeds": SEEDS,
+             "audits": ["leakage", "leakage_strong"]}]  # fmt: skip
+    leakage("german", [str(chain["deconv"])], str(chain["split"]), str(out), "g", "1", "sex",
+            arts, release=str(chain["release"]), public=str(chain["public"]))  # fmt: skip
+    leak = read_parquet(out)
+    assert set(leak["audit"]) == {"leakage", "leakage_strong"}
+    strong = leak[leak["audit"] == "leakage_strong"]
+    assert set(strong["metric"]) == {"leakage_strong_auc", "leakage_strong_accuracy"}
+    block = next(b for b in iter_features(str(chain["deconv"]), "german", DECONV, SEEDS,
+                                          {"privatizer": "g", "epsilon": "1"},
+                                          str(chain["release"]), public=pub(chain))
+                 if b.amount == 1.0 and b.seed == 0 and b.budget_split == "uniform")  # fmt: skip
+    split = read_parquet(chain["split"])
+    truth = split[(split["seed"] == 0) & (split["part"] == "test")].set_index("row_id")["sex"]
+    a = truth.loc[block.test_ids].astype(str).to_numpy()
+    want = cross_fitted_leakage(block.test.to_numpy(float), a,
+                                random_state=derive_int_seed(0, "leakage"), model="hgb")
+    got = strong[(strong["seed"] == 0) & (strong["amount"] == 1.0)
+                 & (strong["budget_split"] == "uniform")].set_index("metric")["value"]  # fmt: skip
+    assert got["leakage_strong_auc"] == pytest.approx(want["auc"])
+    with pytest.raises(ValueError, match="not leakage audits"):
+        leakage("german", [str(chain["deconv"])], str(chain["split"]), str(tmp_path / "x"), "g",
+                "1", "sex", [{**arts[0], "audits": ["leakag"]}], release=str(chain["release"]),
+                public=str(chain["public"]))  # fmt: skip

@@ -267,6 +267,7 @@ def leakage_artifacts(w):
             "name": a,
             "seeds": list(s),
             "representation": PLAN.representation_params(cell(w), a),
+            "audits": PLAN.leakage_audits(cell(w), a),
         }
         for a, s in leakage_jobs(w).items()
     ]

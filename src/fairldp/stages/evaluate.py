@@ -197,39 +197,51 @@ def leakage(
     *,
     public: str,
 ) -> None:
-    """The leakage audit of every representation of a cell: an attacker for the TRUE
+    """The leakage audits of every representation of a cell: attackers for the TRUE
     ``attribute`` cross-fitted on the test rows (random state
     ``derive_int_seed(seed, "leakage")``). ``artifacts``: per representation, its ``name``,
-    ``representation`` (resolved parameters) and ``seeds``, in the order of ``features``;
+    ``representation`` (resolved parameters), ``seeds`` and ``audits`` (of
+    :data:`~fairldp.plan.LEAKAGE_AUDITS`; default ``leakage``), in the order of ``features``;
     ``release``: the cell's release (the features the representations kept); ``public``: its
     public rows."""
-    audit = AUDITS.get("leakage")
+    from fairldp.plan import LEAKAGE_AUDITS
+
     with timed("leakage"):
-        parts = ["train", "test"] if audit.uses_training_groups else ["test"]
+        asked = {a for art in artifacts for a in art.get("audits", ["leakage"])}
+        unknown = sorted(asked - set(LEAKAGE_AUDITS))
+        if unknown:
+            raise ValueError(f"{unknown} are not leakage audits; those are {list(LEAKAGE_AUDITS)}")
+        parts = ["train", "test"] if any(AUDITS.get(a).uses_training_groups for a in asked) \
+            else ["test"]  # fmt: skip
         truth = _truth(split, dataset, attribute, part=None)
         truth = truth[truth["part"].isin(parts)].set_index(["part", "seed", "row_id"])
-        done: dict[str, dict[str, float]] = {}
+        done: dict[tuple[str, str], dict[str, float]] = {}
         rows = []
         for path, art in zip(features, artifacts, strict=True):
             made_for = {"privatizer": privatizer, "epsilon": eps}
             for block in iter_features(path, dataset, art["representation"], art["seeds"],
                                        made_for, release, public=public):  # fmt: skip
                 digest = _digest(block)
-                if digest not in done:
-                    a = {p: _true_groups(truth, p, block.seed, ids) if p in parts else None
-                         for p, ids in (("train", block.train_ids), ("test", block.test_ids))}
-                    done[digest] = audit.values(block.train, block.test, a["train"], a["test"],
-                                                block.numeric,
-                                                derive_int_seed(block.seed, "leakage"))
+                a = None
                 key = {"privatizer": privatizer, "epsilon": eps, "artifact": art["name"],
                        "budget_split": block.budget_split, "seed": block.seed,
                        "amount": np.nan if block.amount is None else block.amount}
-                rows += [{**key, "audit": "leakage", "metric": m, "value": float(v)}
-                         for m, v in done[digest].items()]  # fmt: skip
+                for name in art.get("audits", ["leakage"]):
+                    audit = AUDITS.get(name)
+                    if (digest, name) not in done:
+                        if a is None:
+                            a = {p: _true_groups(truth, p, block.seed, ids) if p in parts
+                                 else None for p, ids in (("train", block.train_ids),
+                                                          ("test", block.test_ids))}  # fmt: skip
+                        done[digest, name] = audit.values(
+                            block.train, block.test, a["train"], a["test"], block.numeric,
+                            derive_int_seed(block.seed, "leakage"))  # fmt: skip
+                    rows += [{**key, "audit": name, "metric": m, "value": float(v)}
+                             for m, v in done[digest, name].items()]  # fmt: skip
         write_parquet(pd.DataFrame(rows), out, meta={"dataset": dataset, "privatizer": privatizer,
                                                      "epsilon": eps})  # fmt: skip
-        log.info("leakage of %d representations of %s/%s/eps%s: %d audits (%d distinct)",
-                 len(artifacts), dataset, privatizer, eps, len(rows) // 5, len(done))
+        log.info("leakage of %d representations of %s/%s/eps%s: %d metric rows (%d distinct "
+                 "audits)", len(artifacts), dataset, privatizer, eps, len(rows), len(done))
 
 
 #: the membership stage's design: bootstrap replicates of each interval (95%, percentile), and
