@@ -28,7 +28,35 @@ from fairldp.rng import derive_int_seed
 from fairldp.runlog import log, timed
 from fairldp.stages.represent import Block, iter_features
 
-__all__ = ["fit_predict", "learn", "test_rows_digest"]
+__all__ = ["fit_predict", "learn", "model_input", "test_rows_digest"]
+
+
+def model_input(frame: pd.DataFrame, sparse: bool = False, test: bool = False) -> Any:
+    """The features of ``frame`` as a model reads them: a dense float64 array; for a model
+    registered with ``sparse_input`` (:data:`fairldp.models.MODELS`), float32 when float32
+    holds every value exactly (one-hot and report indicators, integer features: else float64),
+    as a sparse column (CSC) matrix of the nonzero entries for the training rows (LightGBM
+    builds its dataset column by column: ~40% cheaper than from a dense array) and a dense
+    array for the test rows. The values are the same numbers in every case, so a
+    model sees the same data (LightGBM: the same bins, trees and scores, bit for bit)."""
+    if not sparse:
+        return frame.to_numpy(np.float64)
+    cols = [frame[c].to_numpy() for c in frame.columns]
+    exact = all(a.dtype == np.float32 or (a.dtype.kind in "biu" and a.dtype.itemsize <= 2)
+                or np.array_equal(a.astype(np.float32).astype(a.dtype), a,
+                                  equal_nan=a.dtype.kind == "f")
+                for a in cols)  # fmt: skip
+    dtype = np.float32 if exact else np.float64
+    if test:
+        return frame.to_numpy(dtype)
+    from scipy import sparse as sp
+
+    rows = [np.flatnonzero(a) for a in cols]  # NaN is nonzero: kept, as in a dense array
+    ptr = np.zeros(len(cols) + 1, np.int64)
+    np.cumsum([len(r) for r in rows], out=ptr[1:])
+    data = np.concatenate([a[r] for a, r in zip(cols, rows, strict=True)] or [[]]).astype(dtype)
+    index = np.concatenate(rows or [[]]).astype(np.int32)
+    return sp.csc_matrix((data, index, ptr), shape=frame.shape)
 
 
 def test_rows_digest(seeds: list[int], ids: dict[int, np.ndarray]) -> str:
@@ -54,17 +82,20 @@ def fit_predict(
     ``derive_int_seed(seed, "model", dataset, model)`` for a plain model (the stream of earlier
     versions), with the method's name appended for a fair method. ``train_scores``: also
     return the scores of the training rows (the membership audit's members), third."""
-    from fairldp.models import make_model
+    from fairldp.models import MODELS, make_model
 
     model, method, params = learner["model"], learner["method"], dict(learner["params"])
-    x_tr = block.train.to_numpy(np.float64)
-    x_te = block.test.to_numpy(np.float64)
     if method == "none":
+        sparse = bool(MODELS.meta(model).get("sparse_input"))
+        x_tr = model_input(block.train, sparse)
+        x_te = model_input(block.test, sparse, test=True)
         est = make_model(model, derive_int_seed(block.seed, "model", dataset, model), **params)
         est.fit(x_tr, block.y_train)
         score = est.predict_proba(x_te)[:, 1]
         out = (score, (score >= 0.5).astype(np.int8))
-        return (*out, est.predict_proba(x_tr)[:, 1]) if train_scores else out
+        if not train_scores:
+            return out
+        return (*out, est.predict_proba(model_input(block.train, sparse, test=True))[:, 1])
     from fairldp.fair import METHODS
     from fairldp.fair.methods import make_method
 
