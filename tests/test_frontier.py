@@ -77,6 +77,7 @@ def test_frontier_figure_and_table(tmp_path) -> None:
     assert (tmp_path / "f.png").stat().st_size > 10_000
     t = pd.read_csv(tmp_path / "f.csv")
     assert set(t["method"]) == {"ours", "identity"} and "ci_high" in t
+    assert "strictly_levelled_down_points" not in t  # no reference given
     with pytest.raises(ValueError, match="methods"):
         FIGURE_KINDS.get("frontier")()
     with pytest.raises(ValueError, match="not an axis"):
@@ -116,3 +117,17 @@ def test_levelling_down_against_a_reference_representation() -> None:
     assert set(out["representation"]) == {"enc"}
     with pytest.raises(ValueError, match="no per-group rates on representation"):
         levelling_down(_rates(), "lr", ["sensitivity"], reference_representation="ot")
+
+
+def test_frontier_table_counts_the_points_that_level_down() -> None:
+    """The encoder's amount 1 lowers group b's sensitivity (not a's): one of its two points
+    makes a group worse, none makes every group worse."""
+    data = pd.concat([_metrics(6), _rates()], ignore_index=True)
+    kind = FIGURE_KINDS.get("frontier")(methods={"ours": {"representation": ["enc"]}},
+                                        reference={"learner": "lr",
+                                                   "representation": "identity"},
+                                        rates=("sensitivity",), n_boot=50)  # fmt: skip
+    row = kind.numbers(data).iloc[0]
+    assert (row["audited_points"], row["levelled_down_points"],
+            row["strictly_levelled_down_points"]) == (2, 1, 0)  # fmt: skip
+    assert row["made_worse"] == "b: sensitivity at enc@1/lr"

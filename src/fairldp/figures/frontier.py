@@ -42,7 +42,8 @@ class Frontier(FigureKind):
     (``{learner: ..., representation: ...}``, the unconstrained model) and the audit
     ``group_rates``, it also counts, per method and panel, the points at which some true
     group is made worse than under the reference on a rate of ``rates`` (the levelling-down
-    audit, :func:`fairldp.levelling.levelling_down`, ``z = 2`` SE), and names them."""
+    audit, :func:`fairldp.levelling.levelling_down`, ``z = 2`` SE), the points at which EVERY
+    group is made worse on one rate (strict levelling down), and names the groups made worse."""
 
     kind: ClassVar[str] = "frontier"
     methods: Mapping[str, Any] = None  # type: ignore[assignment]
@@ -120,14 +121,17 @@ class Frontier(FigureKind):
             for key, cell in part.groupby(by, dropna=False, observed=True):
                 key = key if isinstance(key, tuple) else (key,)
                 pts = cell.groupby(point, dropna=False, observed=True)["worse"].any()
+                strict = cell.groupby(point, dropna=False, observed=True)["strictly"].any()
                 worse = cell[cell["worse"]]
                 which = sorted({f"{r.group}: {r.metric} at {_point(r)}"
                                 for r in worse.itertuples()})  # fmt: skip
                 out.append({**dict(zip(by, key, strict=True)), "method": name,
                             "audited_points": int(pts.size),
                             "levelled_down_points": int(pts.sum()),
+                            "strictly_levelled_down_points": int(strict.sum()),
                             "made_worse": "; ".join(which)})  # fmt: skip
-        cols = [*by, "method", "audited_points", "levelled_down_points", "made_worse"]
+        cols = [*by, "method", "audited_points", "levelled_down_points",
+                "strictly_levelled_down_points", "made_worse"]
         return pd.DataFrame(out, columns=cols)
 
     def _points(self, data: pd.DataFrame, sel: Mapping[str, Any]) -> pd.DataFrame:
