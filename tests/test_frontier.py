@@ -44,10 +44,11 @@ def _metrics(n_seeds: int = 8) -> pd.DataFrame:
     for rep, amount, auc, eo in (("enc", 0.5, 0.8, 0.05), ("enc", 1.0, 0.85, 0.1),
                                  ("identity", np.nan, 0.7, 0.2)):  # fmt: skip
         for s in range(n_seeds):
-            for metric, v in (("roc_auc", auc), ("equalized_odds_difference", eo)):
+            for audit, metric, v in (("utility", "roc_auc", auc),
+                                     ("fairness_true", "equalized_odds_difference", eo)):
                 rows.append({"dataset": "d", "epsilon": 1.0, "privatizer": "grr",
                              "representation": rep, "amount": amount, "learner": "lr",
-                             "seed": s, "group": "", "audit": "x", "metric": metric,
+                             "seed": s, "group": "", "audit": audit, "metric": metric,
                              "value": v + rng.normal(0, 0.01)})  # fmt: skip
     return pd.DataFrame(rows)
 
@@ -131,3 +132,20 @@ def test_frontier_table_counts_the_points_that_level_down() -> None:
     assert (row["audited_points"], row["levelled_down_points"],
             row["strictly_levelled_down_points"]) == (2, 1, 0)  # fmt: skip
     assert row["made_worse"] == "b: sensitivity at enc@1/lr"
+
+
+def test_unfairness_is_read_on_the_true_group_and_duplicates_are_refused() -> None:
+    df = _metrics()
+    methods = {"good": {"representation": ["enc"]}}
+    base = hypervolume_table(df, utility="roc_auc", unfairness="equalized_odds_difference",
+                             methods=methods, n_boot=50)  # fmt: skip
+    released = df[df["audit"] == "fairness_true"].assign(audit="fairness_privatized",
+                                                         value=0.0)  # fmt: skip
+    with_released = hypervolume_table(pd.concat([df, released]), utility="roc_auc",
+                                      unfairness="equalized_odds_difference", methods=methods,
+                                      n_boot=50)  # fmt: skip
+    pd.testing.assert_frame_equal(base, with_released)  # the released group's rows are ignored
+    twice = pd.concat([df, df.assign(budget_split="k_based")])
+    with pytest.raises(ValueError, match="several rows per point and seed"):
+        hypervolume_table(twice, utility="roc_auc", unfairness="equalized_odds_difference",
+                          methods=methods, n_boot=50)  # fmt: skip

@@ -26,7 +26,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from fairldp.rng import make_rng
 
-__all__ = ["hypervolume", "hypervolume_table", "pareto_front"]
+__all__ = ["hypervolume", "hypervolume_table", "pareto_front", "select_metrics"]
 
 
 def pareto_front(x: ArrayLike, y: ArrayLike) -> NDArray[np.int64]:
@@ -65,6 +65,19 @@ def hypervolume(u: ArrayLike, f: ArrayLike, ref: tuple[float, float]) -> NDArray
     return out[0] if np.ndim(u) == 1 else out
 
 
+def select_metrics(data: pd.DataFrame, utility: str, unfairness: str,
+                   audits: tuple[str, str] = ("utility", "fairness_true")) -> pd.DataFrame:
+    """The overall rows (``group`` empty) of ``utility`` from ``audits[0]`` and of
+    ``unfairness`` from ``audits[1]``."""
+    keep = data["metric"].eq(utility) | data["metric"].eq(unfairness)
+    if "audit" in data:
+        keep &= ((data["metric"].eq(utility) & data["audit"].eq(audits[0]))
+                 | (data["metric"].eq(unfairness) & data["audit"].eq(audits[1])))  # fmt: skip
+    if "group" in data:
+        keep &= data["group"].fillna("").eq("")
+    return data[keep]
+
+
 def hypervolume_table(
     data: pd.DataFrame,
     *,
@@ -77,6 +90,7 @@ def hypervolume_table(
     n_boot: int = 1000,
     level: float = 0.95,
     seed: int = 0,
+    audits: tuple[str, str] = ("utility", "fairness_true"),
 ) -> pd.DataFrame:
     """Per panel (``by``) and method: the hypervolume of the method's points with its seed-
     bootstrap ``level`` interval, the number of points, of front points and of seeds.
@@ -85,12 +99,13 @@ def hypervolume_table(
     ``group`` empty). A method is a selection ``{axis: [values]}`` of rows; its points are the
     distinct values of ``points`` among them, each the mean over the seeds of the panel
     (a seed missing for a point is left out of that point's mean). Bootstrap: the same seed
-    resample for every method of a panel (stream ``(seed, "hypervolume", panel)``)."""
+    resample for every method of a panel (stream ``(seed, "hypervolume", panel)``). ``audits``:
+    the audits the two metrics are read from (unfairness on the TRUE group by default, never
+    the same metric of ``fairness_privatized``); a point with two rows for a seed (an axis not
+    in ``by`` or ``points`` that varies) is refused rather than averaged."""
     if not 0 < level < 1:
         raise ValueError(f"level must lie in (0, 1), got {level}")
-    rows = data[data["metric"].isin([utility, unfairness])]
-    if "group" in rows:
-        rows = rows[rows["group"].fillna("").eq("")]
+    rows = select_metrics(data, utility, unfairness, audits)
     out = []
     for key, panel in rows.groupby(list(by), observed=True, sort=True, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
@@ -108,8 +123,13 @@ def hypervolume_table(
             axes = [a for a in points if a in part.columns]
             if part.empty:
                 continue
+            many = part.groupby([*axes, "seed", "metric"], dropna=False, observed=True).size()
+            if (many > 1).any():
+                raise ValueError(f"method {name!r}: several rows per point and seed at {key} "
+                                 f"(e.g. {many[many > 1].index[0]}); select one value of the "
+                                 "other axes (a figure's where)")  # fmt: skip
             wide = part.pivot_table(index=[*axes, "seed"], columns="metric", values="value",
-                                    aggfunc="mean", dropna=False)  # fmt: skip
+                                    aggfunc="first", dropna=False)  # fmt: skip
             mats = []
             for metric in (utility, unfairness):
                 m = (wide[metric].unstack("seed").reindex(columns=seeds) if metric in wide

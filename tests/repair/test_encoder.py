@@ -129,8 +129,26 @@ def test_bad_input_is_refused_in_one_sentence() -> None:
         FairEncoder(batch_size=1).fit(x, y, sensitive_features=a)
     with pytest.raises(ValueError, match="no row of class 1"):
         FairEncoder().fit(x, np.zeros_like(y), sensitive_features=a)
-    with pytest.raises(ValueError, match=r"codes in \[0, 2\)"):
+    with pytest.raises(ValueError, match=r"lie in \[0, 2\)"):
         FairEncoder().fit(x, y, sensitive_features=a + 1, transition=np.eye(2) * 0.5 + 0.25)
+
+
+def test_a_group_the_release_cannot_see_is_left_out_of_the_penalty() -> None:
+    """k = 3 with a 1% group under GRR at eps = 0.5 (n = 4,000): its deconvolved share is within
+    2 SE of 0, so its cells get zero coefficients and weight, with a warning; the other groups'
+    coefficients are unchanged in form (bounded by ||M|| / pi)."""
+    rng = np.random.default_rng(11)
+    n = 4_000
+    a = rng.choice(3, n, p=[0.6, 0.39, 0.01])
+    y = (rng.random(n) < 0.3).astype(np.int64)
+    proto = get_protocol("grr", 0.5, 3)
+    z = np.asarray(proto.perturb(a, np.random.default_rng(12)), dtype=np.int64)
+    with pytest.warns(UserWarning, match="left out of the invariance penalty"):
+        coef, cond = class_conditional_weights(z, y, 3, NoiseModel(proto).T)
+    assert (cond[:, 2] == 0).all() and (coef[:, [2, 5]] == 0).all()
+    assert (cond[:, :2] > 0.25).all()
+    # max |M| = 4.08 here and pi_{a,c} >= 0.25 * 0.3: no coefficient near the scale n of a floor
+    assert np.abs(coef).max() < 4.1 / (0.25 * 0.3) + 1 / 0.3
 
 
 def test_representation_kind_on_released_rows() -> None:

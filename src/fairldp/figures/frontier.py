@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from fairldp.figures import AXES, FIGURE_KINDS, FigureKind, label, summarize
-from fairldp.frontier import hypervolume_table, pareto_front
+from fairldp.frontier import hypervolume_table, pareto_front, select_metrics
 
 __all__ = ["Frontier"]
 
@@ -135,8 +135,7 @@ class Frontier(FigureKind):
         return pd.DataFrame(out, columns=cols)
 
     def _points(self, data: pd.DataFrame, sel: Mapping[str, Any]) -> pd.DataFrame:
-        rows = data[data["metric"].isin([self.utility, self.unfairness])
-                    & data["group"].fillna("").eq("")]  # fmt: skip
+        rows = select_metrics(data, self.utility, self.unfairness)
         for axis, values in sel.items():
             rows = rows[rows[axis].isin(list(values) if isinstance(values, list | tuple)
                                         else [values])]  # fmt: skip
@@ -173,7 +172,7 @@ class Frontier(FigureKind):
                                                f"{row['ci_high'].iloc[0]:.3f}]")  # fmt: skip
                 ax.scatter(u, f, color=c, marker=MARKERS[i % len(MARKERS)], s=22, label=text)
                 front = pareto_front(u, -f)
-                ax.step(u[front], f[front], where="post", color=c, lw=1.2, alpha=0.8)
+                ax.step(u[front], f[front], where="pre", color=c, lw=1.2, alpha=0.8)
             ax.axvline(self.ref[0], color="0.7", lw=0.8, ls=":")
             ax.axhline(self.ref[1], color="0.7", lw=0.8, ls=":")
             ax.set_title(label(self.col, value))

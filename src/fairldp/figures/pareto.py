@@ -84,7 +84,7 @@ class Pareto(FigureKind):
         if len(both):
             front = pareto_front(both["mean_x"].to_numpy(), both["mean_y"].to_numpy())
             ax.step(both["mean_x"].to_numpy()[front], both["mean_y"].to_numpy()[front],
-                    where="post", color="0.6", lw=1.4, zorder=0.5, label="Pareto front")
+                    where="pre", color="0.6", lw=1.4, zorder=0.5, label="Pareto front")
         ax.set_xlabel(label("metric", self.x))
         ax.set_ylabel(label("metric", self.y))
         ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))

@@ -58,7 +58,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from fairldp._sklearn import check_sensitive_features
-from fairldp.repair.groups import check_transition, project_rows_simplex
+from fairldp.repair.groups import check_groups, check_transition, project_rows_simplex
 from fairldp.rng import derive_int_seed, make_rng
 
 __all__ = ["PENALTIES", "FairEncoder", "class_conditional_weights", "invariance_penalty"]
@@ -81,35 +81,41 @@ def class_conditional_weights(
     z: ArrayLike, y: ArrayLike, k: int, transition: ArrayLike | None = None
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Per-row coefficients ``C[i, (a, c)] = 1[y_i = c] (M[z_i, a] / pi_{a,c} - 1 / pi_c)``
-    (n, 2k; column ``c * k + a``) and the class-conditional group distribution
-    ``P(A = a | Y = c)`` (2, k) they use.
+    (n, 2k; column ``c * k + a``) and the weights ``P(A = a | Y = c)`` (2, k) of the penalty.
 
     ``M = T^{-1}`` (identity without ``transition``: ``z`` is the true group);
     ``pi_{a,c} = P(A = a | Y = c) pi_c`` from the deconvolved frequencies
-    ``mean_i M[z_i, a] 1[y_i = c]``, projected onto the simplex within each class and floored
-    at ``1 / n`` (a group the data cannot see would otherwise get an unbounded weight).
-    ``mean_i C[i, (a, c)] f_i`` is then an unbiased estimate of
-    ``mu_{a,c} - mu_c`` for any ``f`` (given ``pi``)."""
-    zz = np.asarray(z, dtype=np.intp)
+    ``mean_i M[z_i, a] 1[y_i = c]``, projected onto the simplex within each class.
+    ``mean_i C[i, (a, c)] f_i`` is then an unbiased estimate of ``mu_{a,c} - mu_c`` for any
+    ``f`` (given ``pi``). A cell whose estimated share ``P(A = a | Y = c)`` is below 2 standard
+    errors of its estimate (``sd_i(M[z_i, a]) / sqrt(n_c)`` over the class's rows) cannot be
+    told from an empty one: its ``1 / pi_{a,c}`` would dominate the penalty with noise, so its
+    coefficients and weight are 0 (left out of the penalty, with a warning)."""
     yy = np.asarray(y)
+    zz = check_groups(z, k, n=yy.size, name="z")
     n = zz.size
-    if yy.shape != zz.shape:
-        raise ValueError(f"y and z must have the same shape, got {yy.shape} and {zz.shape}")
-    if n and (zz.min() < 0 or zz.max() >= k):
-        raise ValueError(f"z must hold codes in [0, {k}), got values in [{zz.min()}, {zz.max()}]")
     m = np.eye(k) if transition is None else np.linalg.inv(check_transition(transition, k))
     w = m[zz]  # (n, k): E[w_i[a] | A_i] = 1[A_i = a]
     out = np.zeros((n, 2 * k))
     cond = np.zeros((2, k))
+    dropped = []
     for c in (0, 1):
-        r = (yy == c).astype(np.float64)
-        pc = r.mean()
+        in_c = yy == c
+        pc = in_c.mean()
         if pc == 0:
             raise ValueError(f"y has no row of class {c}: the penalty is class-conditional")
-        raw = (w * r[:, None]).mean(axis=0) / pc  # deconvolved P(A = a | Y = c)
-        p_ac = np.maximum(project_rows_simplex(raw[None, :])[0], 1.0 / n) * pc
-        cond[c] = p_ac / pc
-        out[:, c * k:(c + 1) * k] = r[:, None] * (w / p_ac - 1.0 / pc)
+        share = project_rows_simplex(w[in_c].mean(axis=0)[None, :])[0]  # P(A = a | Y = c)
+        se = w[in_c].std(axis=0) / np.sqrt(in_c.sum())
+        keep = share >= 2.0 * se
+        dropped += [(a, c) for a in np.flatnonzero(~keep)]
+        p_ac = np.where(keep, share, 1.0) * pc
+        cond[c] = np.where(keep, share, 0.0)
+        out[:, c * k:(c + 1) * k] = np.where(keep, in_c[:, None] * (w / p_ac - 1.0 / pc), 0.0)
+    if dropped:
+        import warnings
+
+        warnings.warn(f"groups left out of the invariance penalty (their share within the class "
+                      f"is below 2 SE of its estimate): (group, class) {dropped}", stacklevel=2)
     return out, cond
 
 
@@ -151,7 +157,8 @@ class FairEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     epochs, batch_size, learning_rate, weight_decay : training (Adam).
     random_state : int or None
         Seed of the initialization, the Fourier features and the batch order (streams
-        ``(seed, "fair_encoder", ...)``); same data and seed give the same encoder.
+        ``(seed, "fair_encoder", ...)``); same data and seed give the same encoder; None: a
+        fresh seed.
 
     Attributes
     ----------
@@ -213,12 +220,13 @@ class FairEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
 
     def _modules(self, d: int, seed: int) -> tuple[Any, Any, Any, Any]:
         torch = _torch()
-        torch.manual_seed(derive_int_seed(seed, "fair_encoder", "init"))
         m, hid = int(self.n_components), int(self.hidden)
-        layers = ([torch.nn.Linear(d, hid), torch.nn.ReLU(), torch.nn.Linear(hid, m)]
-                  if hid else [torch.nn.Linear(d, m)])  # fmt: skip
-        encoder = torch.nn.Sequential(*layers, torch.nn.Tanh())
-        head = torch.nn.Linear(m, 1)
+        with torch.random.fork_rng(devices=[]):  # the caller's global torch stream is untouched
+            torch.manual_seed(derive_int_seed(seed, "fair_encoder", "init"))
+            layers = ([torch.nn.Linear(d, hid), torch.nn.ReLU(), torch.nn.Linear(hid, m)]
+                      if hid else [torch.nn.Linear(d, m)])  # fmt: skip
+            encoder = torch.nn.Sequential(*layers, torch.nn.Tanh())
+            head = torch.nn.Linear(m, 1)
         rff = make_rng(seed, "fair_encoder", "fourier")
         D = int(self.n_fourier)
         omega = torch.from_numpy((rff.standard_normal((m, D)) / self.bandwidth)
@@ -256,13 +264,14 @@ class FairEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             k = max(labels.size, 2)
         else:
             k = np.asarray(transition).shape[0]
-            codes = np.asarray(g, dtype=np.intp)
+            codes = check_groups(g, k, n=n, name="sensitive_features")
         coef, cond = class_conditional_weights(codes, ya, k, transition)
         self.group_given_class_ = cond
         self.mean_ = Xa.mean(axis=0)
         sd = Xa.std(axis=0)
         self.scale_ = np.where(sd > 0, sd, 1.0)
-        seed = 0 if self.random_state is None else int(self.random_state)
+        seed = (int(np.random.SeedSequence().entropy % (1 << 31)) if self.random_state is None
+                else int(self.random_state))  # fmt: skip
         threads = torch.get_num_threads()
         torch.set_num_threads(1)  # determinism whatever the core count, and no oversubscription
         try:

@@ -36,10 +36,11 @@ were not available to us; see the module of the representation kind,
 linear head), the Gaussian decoder, the explicit parity regularizer ``gamma`` and the use of a
 privatized group (weights through ``T``), the optimizer and all defaults.
 
-Release noise. :meth:`XieEncoder.transform` adds Laplace noise drawn from a hash of
-``(random_state, row)``: the same row is always released with the same noise (as a device
-that memoizes its report, so repeated queries do not compose the budget), any subset or order
-of rows gives the same codes, and distinct rows get independent-looking noise.
+Release noise. :meth:`XieEncoder.transform` adds one independent Laplace draw per row and
+coordinate, from the stream ``(random_state, "xie", "release", digest of X)``: every user of a
+release gets her own noise (two users with the same features get independent draws), and
+transforming the same rows again gives the same release (the codes of a release are drawn
+once, as each device draws its own report once).
 :meth:`XieEncoder.encode` is the noiseless code ``f(x)`` (the device side before the
 randomizer). PyTorch (extra ``dpsgd``) is needed to fit only.
 """
@@ -67,13 +68,15 @@ def laplace_scale(epsilon: float, n_components: int) -> float:
     return 0.0 if math.isinf(epsilon) else 2.0 * n_components / float(epsilon)
 
 
-def _hash_uniforms(X: NDArray[np.float64], m: int, seed: int) -> NDArray[np.float64]:
-    """``(n, m)`` uniforms in ``(0, 1)``, each a function of ``(seed, row of X, column)``."""
-    from fairldp.fair.methods import _row_uniforms
-    from fairldp.rng import derive_int_seed
+def _release_uniforms(X: NDArray[np.float64], m: int, seed: int) -> NDArray[np.float64]:
+    """``(n, m)`` independent uniforms in ``(0, 1)``, one per row and coordinate, from the
+    stream ``(seed, "xie", "release", sha256 of X)``."""
+    import hashlib
 
-    key = derive_int_seed(int(seed), "xie", "release")
-    u = np.column_stack([_row_uniforms(X, np.full(X.shape[0], j), key) for j in range(m)])
+    from fairldp.rng import make_rng
+
+    digest = hashlib.sha256(np.ascontiguousarray(X, dtype=np.float64).tobytes()).hexdigest()
+    u = make_rng(int(seed), "xie", "release", digest[:16]).random((X.shape[0], m))
     return np.clip(u, 2.0**-54, 1.0 - 2.0**-54)
 
 
@@ -252,13 +255,13 @@ class XieEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
         return np.tanh(mlp_forward(np, self.encoder_, (Xa - self.mean_) / self.scale_))
 
     def transform(self, X: ArrayLike) -> NDArray[np.float64]:
-        """The released codes ``f(x) + Lap(b)^m``, the noise a function of ``(random_state,
-        row)`` (see the module docstring)."""
+        """The released codes ``f(x) + Lap(b)^m``, one independent draw per row and coordinate
+        (see the module docstring)."""
         e = self.encode(X)
         if self.scale_noise_ == 0.0:
             return e
         Xa = validate_data(self, X, reset=False, dtype=np.float64)
-        u = _hash_uniforms(Xa, e.shape[1], self.release_seed_) - 0.5
+        u = _release_uniforms(Xa, e.shape[1], self.release_seed_) - 0.5
         return e - self.scale_noise_ * np.sign(u) * np.log1p(-2.0 * np.abs(u))
 
     def predict_proba(self, X: ArrayLike) -> NDArray[np.float64]:
