@@ -37,12 +37,13 @@ The penalty term of a batch ``B`` is the U-statistic
 unbiased for ``||mu_{a,c} - mu_c||^2`` (distinct rows are independent), so its gradient is an
 unbiased estimate of the population penalty's gradient (``pi`` held fixed). The plug-in
 ``||mean_i v_i||^2`` (``penalty="plugin"``, kept for the ablation) is biased upward by
-``tr Cov(v) / |B|``, a term that grows with ``||M||^2`` (for GRR with ``k = 2``,
-``M``'s entries are ``O((e^eps + 1) / (e^eps - 1))``, about ``4 / eps^2`` in ``||M||^2`` at small
-eps): its gradient shrinks the spread of ``f(h)`` over all rows -- it collapses the
-representation for every group (levelling down) rather than aligning the groups. The
-U-statistic removes that bias exactly; its variance is of order ``||M||^4 / |B|^2``, zero-mean
-noise for SGD. See docs/guide/encoder.md for the argument and its assumptions.
+``tr Cov(v) / |B|``, a term that grows with ``||M||^2 / pi_{a,c}`` (for GRR with ``k = 2``,
+``M``'s entries are ``e^eps / (e^eps - 1)`` and ``-1 / (e^eps - 1)``, about ``+-1 / eps`` at
+small eps): its gradient shrinks the spread of ``f(h)`` over all rows, so with a large weight
+the penalty falls by collapsing the representation for every group (levelling down) rather
+than by aligning the groups. The U-statistic removes that bias exactly; its variance is of
+order ``||M||^4 / (|B|^2 pi_{a,c}^2)``, zero-mean noise for the optimizer. See
+docs/guide/encoder.md for the argument and its assumptions.
 
 Without privatization (``transition=None``) ``M = I``: the same estimator on the true groups.
 """
