@@ -154,6 +154,8 @@ class Frontier(FigureKind):
         n = max(len(panels), 1)
         fig, axes = plt.subplots(1, n, figsize=(4.2 * n, 4.4), sharey=True, squeeze=False)
         colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+        if len(self.methods) > len(colours):  # one colour per method
+            colours = [plt.get_cmap("tab20")(i % 20) for i in range(len(self.methods))]
         for ax, value in zip(axes[0], panels, strict=False):
             sub = data[data[self.col] == value]
             for i, (name, sel) in enumerate(self.methods.items()):
