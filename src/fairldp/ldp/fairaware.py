@@ -66,7 +66,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from fairldp.ldp.base import FrequencyProtocol, _check_counts
 from fairldp.ldp.estimators import check_method, ibu, project_simplex
-from fairldp.ldp.reports import CodeReports
+from fairldp.ldp.reports import CodeReports, CodeReportsMixin
 from fairldp.ldp.validation import check_codes, check_domain_size, check_epsilon, check_n_users
 
 __all__ = [
@@ -368,7 +368,7 @@ def optimal_mechanism(
         return _solve(eps, k, pr, obj)
 
 
-class FairRR(FrequencyProtocol):
+class FairRR(CodeReportsMixin, FrequencyProtocol):
     """Fairness-aware randomized response: ``Z ~ Q[A]`` with ``Q`` of :func:`optimal_mechanism`.
 
     Parameters
@@ -430,18 +430,6 @@ class FairRR(FrequencyProtocol):
             sel = codes == a
             z[sel] = np.searchsorted(self._cdf[a, :-1], u[sel], side="right")
         return CodeReports(z, self.k)
-
-    def report_nbytes(self, n: int) -> int:
-        """One int64 code per user."""
-        return 8 * n
-
-    def as_reports(self, reports: ArrayLike) -> CodeReports:
-        """The reported codes, validated to lie in ``[0, k)`` (plain arrays are accepted)."""
-        if isinstance(reports, CodeReports):
-            if reports.k != self.k:
-                raise ValueError(f"reports are over a domain of size {reports.k}, not k = {self.k}")
-            return reports
-        return CodeReports(check_codes(reports, self.k, name="reports"), self.k)
 
     def support(self, reports: ArrayLike) -> NDArray[np.float64]:
         """Report counts ``C_z``."""

@@ -16,13 +16,13 @@ from numpy.typing import ArrayLike, NDArray
 
 from fairldp.ldp.base import PureProtocol, _check_counts
 from fairldp.ldp.estimators import check_method, ibu, project_simplex
-from fairldp.ldp.reports import CodeReports
+from fairldp.ldp.reports import CodeReports, CodeReportsMixin
 from fairldp.ldp.validation import check_codes, check_n_users
 
 __all__ = ["GRR"]
 
 
-class GRR(PureProtocol):
+class GRR(CodeReportsMixin, PureProtocol):
     """k-ary randomized response over the domain ``{0, ..., k-1}``.
 
     Parameters
@@ -87,18 +87,6 @@ class GRR(PureProtocol):
             s += 1
             s -= k * (s >= k)
         return CodeReports(s, k)
-
-    def report_nbytes(self, n: int) -> int:
-        """One int64 code per user."""
-        return 8 * n
-
-    def as_reports(self, reports: ArrayLike) -> CodeReports:
-        """The reported codes, validated to lie in ``[0, k)`` (plain arrays are accepted)."""
-        if isinstance(reports, CodeReports):
-            if reports.k != self.k:
-                raise ValueError(f"reports are over a domain of size {reports.k}, not k = {self.k}")
-            return reports
-        return CodeReports(check_codes(reports, self.k, name="reports"), self.k)
 
     def estimate(
         self, reports: ArrayLike, method: str = "unbiased", **ibu_kwargs: Any

@@ -39,6 +39,7 @@ __all__ = [
     "DEFAULT_CHUNK_ELEMENTS",
     "BitReports",
     "CodeReports",
+    "CodeReportsMixin",
     "HashReports",
     "Reports",
     "VectorReports",
@@ -329,3 +330,24 @@ class HashReports:
             h = self.hashes(values, s, s + step)
             out += np.count_nonzero(h == y[s : s + step, None], axis=0)
         return out
+
+
+class CodeReportsMixin:
+    """For protocols whose report is one code in ``[0, k)`` per user (GRR, fair-RR): the
+    report's size, its validation and its support counts ``C_z``."""
+
+    k: int
+
+    def report_nbytes(self, n: int) -> int:
+        """One int64 code per user."""
+        return 8 * n
+
+    def as_reports(self, reports: Any) -> CodeReports:
+        """The reported codes, validated to lie in ``[0, k)`` (plain arrays are accepted)."""
+        from fairldp.ldp.validation import check_codes
+
+        if isinstance(reports, CodeReports):
+            if reports.k != self.k:
+                raise ValueError(f"reports are over a domain of size {reports.k}, not k = {self.k}")
+            return reports
+        return CodeReports(check_codes(reports, self.k, name="reports"), self.k)
