@@ -229,3 +229,27 @@ class GroupRepresentation(Representation):
             return None
         return groups.noise.T
 
+    def released_features(
+        self, train: pd.DataFrame, test: pd.DataFrame, layout: Layout, groups: Groups | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Every feature but the group's report block (:func:`encode`), training and test rows
+        as float64 arrays; refuses a release without the group (``groups`` None)."""
+        if groups is None:
+            raise ValueError(f"representation {self.kind!r} needs the group attribute released")
+        return (encode(train, layout, drop_group=True).to_numpy(np.float64),
+                encode(test, layout, drop_group=True).to_numpy(np.float64))  # fmt: skip
+
+    def group_fit_args(self, groups: Groups, x_train: np.ndarray) -> dict[str, Any]:
+        """The group arguments of an estimator's ``fit`` that takes ``sensitive_features=`` or
+        ``group_weights=``: the codes ``z`` (naive, true), the unbiased signed weights
+        ``T^-T e_z`` (deconvolution, :func:`~fairldp.repair.deconvolution_weights`) or the EM
+        posteriors ``P(A | z, x)`` (posterior, :func:`~fairldp.repair.group_weights`)."""
+        from fairldp.repair import deconvolution_weights, group_weights
+
+        if self.groups in ("naive", "true"):
+            return {"sensitive_features": groups.train}
+        if self.groups == "deconvolution":
+            return {"group_weights": deconvolution_weights(groups.train, groups.noise.T)}
+        return {"group_weights": group_weights(groups.train, groups.noise.T, "posterior",
+                                               x_train)}  # fmt: skip
+

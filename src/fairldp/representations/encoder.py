@@ -24,7 +24,6 @@ from fairldp.representations import (
     Layout,
     _check_amounts,
     _check_choice,
-    encode,
 )
 
 __all__ = ["FairEncoderRepresentation"]
@@ -77,10 +76,7 @@ class FairEncoderRepresentation(GroupRepresentation):
     ) -> list[Fitted]:
         from fairldp.repair.encoder import FairEncoder
 
-        if groups is None:
-            raise ValueError("representation 'fair_encoder' needs the group attribute released")
-        x_tr = encode(train, layout, drop_group=True).to_numpy(np.float64)
-        x_te = encode(test, layout, drop_group=True).to_numpy(np.float64)
+        x_tr, x_te = self.released_features(train, test, layout, groups)
         transition = self.transition(groups)
         cols = [f"enc_{j}" for j in range(int(self.n_components))]
         out = []

@@ -14,7 +14,6 @@ from fairldp.representations import (
     GroupRepresentation,
     Groups,
     Layout,
-    encode,
 )
 
 __all__ = ["LFR"]
@@ -47,29 +46,15 @@ class LFR(GroupRepresentation):
         y: np.ndarray,
         random_state: int,
     ) -> list[Fitted]:
-        from fairldp.repair import (
-            LearnedFairRepresentation,
-            deconvolution_weights,
-            group_weights,
-        )
+        from fairldp.repair import LearnedFairRepresentation
 
-        if groups is None:
-            raise ValueError("representation 'lfr' needs the group attribute released")
-        x_tr = encode(train, layout, drop_group=True).to_numpy(np.float64)
-        x_te = encode(test, layout, drop_group=True).to_numpy(np.float64)
+        x_tr, x_te = self.released_features(train, test, layout, groups)
         est = LearnedFairRepresentation(
             n_prototypes=self.n_prototypes, reconstruct_weight=self.reconstruct_weight,
             target_weight=self.target_weight, fairness_weight=self.fairness_weight,
             max_iter=self.max_iter, max_samples=self.max_samples, random_state=random_state,
         )  # fmt: skip
-        if self.groups in ("naive", "true"):
-            est.fit(x_tr, y, sensitive_features=groups.train)
-        elif self.groups == "deconvolution":  # unbiased signed weights T^-T e_z
-            w = deconvolution_weights(groups.train, groups.noise.T)
-            est.fit(x_tr, y, group_weights=w)
-        else:
-            w = group_weights(groups.train, groups.noise.T, "posterior", x_tr)
-            est.fit(x_tr, y, group_weights=w)
+        est.fit(x_tr, y, **self.group_fit_args(groups, x_tr))
         cols = [f"lfr_{j}" for j in range(int(self.n_prototypes))]
         return [Fitted(None, pd.DataFrame(est.transform(x_tr), columns=cols),
                        pd.DataFrame(est.transform(x_te), columns=cols))]  # fmt: skip

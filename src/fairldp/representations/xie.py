@@ -36,7 +36,6 @@ from fairldp.representations import (
     GroupRepresentation,
     Groups,
     Layout,
-    encode,
 )
 
 __all__ = ["Xie"]
@@ -80,27 +79,16 @@ class Xie(GroupRepresentation):
         y: np.ndarray,
         random_state: int,
     ) -> list[Fitted]:
-        from fairldp.repair import deconvolution_weights, group_weights
         from fairldp.repair.xie import XieEncoder
 
-        if groups is None:
-            raise ValueError("representation 'xie' needs the group attribute released")
-        x_tr = encode(train, layout, drop_group=True).to_numpy(np.float64)
-        x_te = encode(test, layout, drop_group=True).to_numpy(np.float64)
+        x_tr, x_te = self.released_features(train, test, layout, groups)
         est = XieEncoder(
             epsilon=float(self.epsilon), n_components=self.n_components, hidden=self.hidden,
             reconstruct_weight=self.reconstruct_weight, fairness_weight=self.fairness_weight,
             epochs=self.epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
             random_state=random_state,
         )  # fmt: skip
-        y = np.asarray(y, dtype=np.int64)
-        if self.groups in ("naive", "true"):
-            est.fit(x_tr, y, sensitive_features=groups.train)
-        elif self.groups == "deconvolution":  # unbiased signed weights T^-T e_z
-            est.fit(x_tr, y, group_weights=deconvolution_weights(groups.train, groups.noise.T))
-        else:
-            w = group_weights(groups.train, groups.noise.T, "posterior", x_tr)
-            est.fit(x_tr, y, group_weights=w)
+        est.fit(x_tr, np.asarray(y, dtype=np.int64), **self.group_fit_args(groups, x_tr))
         cols = [f"xie_{j}" for j in range(int(self.n_components))]
         return [Fitted(None, pd.DataFrame(est.transform(x_tr), columns=cols),
                        pd.DataFrame(est.transform(x_te), columns=cols))]  # fmt: skip
